@@ -1,0 +1,123 @@
+"""Clients for SMS/GSM gateways: pure asyncio and aiohttp, no Home Assistant.
+
+`create_client` builds the right client for a gateway type; everything else is
+the shared interface (`GatewayClient`), models and errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiohttp
+
+from .base import GatewayClient
+from .errors import (
+    ForeignPushError,
+    GatewayAuthError,
+    GatewayBadRequestError,
+    GatewayConnectionError,
+    GatewayError,
+    GatewayNotSupportedError,
+    GatewayRefusedError,
+    GatewayResponseError,
+    PushError,
+)
+from .models import (
+    REGISTERED_STATES,
+    CallEvent,
+    CallEventState,
+    CallRecord,
+    CallState,
+    Capability,
+    Encoding,
+    GatewayInfo,
+    GatewayState,
+    GatewayStatusChange,
+    GatewayType,
+    InboundSms,
+    Port,
+    PortStatusChange,
+    Push,
+    PushEvent,
+    Registration,
+    SendRequest,
+    SendResult,
+    SentMessage,
+    Sim,
+    SmsStatus,
+    SmsStatusUpdate,
+    StkAction,
+    StkItem,
+    StkView,
+    UssdReply,
+)
+
+SUPPORTED_TYPES: tuple[GatewayType, ...] = (GatewayType.DINSTAR,)
+"""The gateway types with a working client; the config flow lists only these."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientConfig:
+    """How to reach and log in to a gateway or account."""
+
+    url: str
+    username: str | None = None
+    password: str | None = None
+    verify_ssl: bool = False
+    api_key: str | None = None
+    timeout: float = 10.0
+
+
+def create_client(
+    gateway_type: GatewayType, session: aiohttp.ClientSession, config: ClientConfig
+) -> GatewayClient:
+    """Build the client for `gateway_type`."""
+    if gateway_type is GatewayType.DINSTAR:
+        from .dinstar import DinstarClient  # noqa: PLC0415
+
+        return DinstarClient(session, config)
+    raise GatewayNotSupportedError(f"gateway type {gateway_type}")
+
+
+__all__ = [
+    "REGISTERED_STATES",
+    "SUPPORTED_TYPES",
+    "CallEvent",
+    "CallEventState",
+    "CallRecord",
+    "CallState",
+    "Capability",
+    "ClientConfig",
+    "Encoding",
+    "ForeignPushError",
+    "GatewayAuthError",
+    "GatewayBadRequestError",
+    "GatewayClient",
+    "GatewayConnectionError",
+    "GatewayError",
+    "GatewayInfo",
+    "GatewayNotSupportedError",
+    "GatewayRefusedError",
+    "GatewayResponseError",
+    "GatewayState",
+    "GatewayStatusChange",
+    "GatewayType",
+    "InboundSms",
+    "Port",
+    "PortStatusChange",
+    "Push",
+    "PushError",
+    "PushEvent",
+    "Registration",
+    "SendRequest",
+    "SendResult",
+    "SentMessage",
+    "Sim",
+    "SmsStatus",
+    "SmsStatusUpdate",
+    "StkAction",
+    "StkItem",
+    "StkView",
+    "UssdReply",
+    "create_client",
+]

@@ -1,0 +1,136 @@
+"""The one interface every gateway client implements.
+
+A method the vendor's API has no equivalent for keeps the default here, which
+raises `GatewayNotSupportedError`; `capabilities` says up front which ones work,
+so callers can refuse an action before anything is sent.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from .errors import GatewayNotSupportedError
+from .models import (
+    CallRecord,
+    Capability,
+    GatewayInfo,
+    GatewayState,
+    GatewayType,
+    InboundSms,
+    Push,
+    SendRequest,
+    SendResult,
+    SmsStatusUpdate,
+    StkAction,
+    StkView,
+    UssdReply,
+)
+
+
+class GatewayClient(ABC):
+    """A connection to one gateway or cloud account."""
+
+    type: GatewayType
+    capabilities: frozenset[Capability] = frozenset()
+    max_numbers_per_request: int = 1
+    """How many recipients one send request may carry."""
+
+    requests_made: int = 0
+    """HTTP requests sent so far (for the polling budget, SPEC §8)."""
+
+    def supports(self, capability: Capability) -> bool:
+        """Tell whether this gateway type can do `capability`."""
+        return capability in self.capabilities
+
+    def _unsupported(self, capability: Capability) -> GatewayNotSupportedError:
+        return GatewayNotSupportedError(capability.value)
+
+    @abstractmethod
+    async def get_info(self) -> GatewayInfo:
+        """Identify the gateway; raises `GatewayAuthError` on wrong credentials."""
+
+    @abstractmethod
+    async def poll(self) -> GatewayState:
+        """Read every port's state in a constant number of requests."""
+
+    async def send_sms(self, request: SendRequest) -> SendResult:
+        """Send one text to one or more numbers."""
+        raise self._unsupported(Capability.SEND_SMS)
+
+    async def fetch_inbox(self, after: int | None) -> list[InboundSms]:
+        """List received messages whose `sequence` is greater than `after`.
+
+        Oldest first. `after=None` lists what the gateway has. Never changes the
+        gateway's state (no "mark as read").
+        """
+        raise self._unsupported(Capability.INBOX)
+
+    def has_pending_sends(self) -> bool:
+        """Tell whether `fetch_sms_statuses` has anything to ask about."""
+        return False
+
+    async def fetch_sms_statuses(self) -> list[SmsStatusUpdate]:
+        """Query results and delivery reports of messages sent by this client."""
+        return []
+
+    async def stop_sms(self, task_id: int) -> None:
+        """Cancel a send task still in the gateway's queue."""
+        raise self._unsupported(Capability.STOP_SMS)
+
+    async def send_ussd(self, port: int | None, code: str, timeout: float) -> UssdReply:
+        """Send a USSD code and wait up to `timeout` seconds for the reply."""
+        raise self._unsupported(Capability.USSD)
+
+    async def stk_view(self, port: int) -> StkView:
+        """Read what the SIM Toolkit shows on `port`."""
+        raise self._unsupported(Capability.STK)
+
+    async def stk_action(
+        self,
+        port: int,
+        *,
+        item: int | None = None,
+        action: StkAction | None = None,
+        text: str | None = None,
+    ) -> StkView:
+        """Pick an item, send input or a key, and return the next view."""
+        raise self._unsupported(Capability.STK)
+
+    async def set_power(self, port: int, on: bool) -> None:
+        """Turn a port's radio module on or off."""
+        raise self._unsupported(Capability.POWER)
+
+    async def reset_module(self, port: int) -> None:
+        """Restart a port's radio module."""
+        raise self._unsupported(Capability.RESET)
+
+    async def select_slot(self, port: int, slot: int) -> None:
+        """Switch a multi-SIM port to another SIM slot (0..3)."""
+        raise self._unsupported(Capability.SLOT)
+
+    async def get_cdr(
+        self,
+        ports: Sequence[int] | None = None,
+        after: datetime | None = None,
+        before: datetime | None = None,
+    ) -> list[CallRecord]:
+        """Read call detail records."""
+        raise self._unsupported(Capability.CDR)
+
+    async def configure_push(self, url: str) -> bool:
+        """Point the gateway's pushes at `url`; False where only its web UI can."""
+        return False
+
+    @abstractmethod
+    def parse_push(
+        self,
+        body: bytes,
+        content_type: str | None = None,
+        query: Mapping[str, str] | None = None,
+    ) -> Push:
+        """Read a push the gateway sent; raises `PushError` if it is not one.
+
+        Raises `ForeignPushError` for a well-formed push of another gateway.
+        """
