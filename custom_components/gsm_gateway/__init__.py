@@ -1,0 +1,89 @@
+"""The GSM Gateway integration: SMS/GSM gateways in Home Assistant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.typing import ConfigType
+
+from .api import ClientConfig, GatewayType, create_client
+from .const import CONF_GATEWAY_TYPE, DOMAIN, STORAGE_VERSION
+from .coordinator import (
+    GsmGatewayConfigEntry,
+    GsmGatewayCoordinator,
+    GsmGatewayRuntimeData,
+)
+from .services import async_setup_services
+from .webhook import async_register_webhook
+
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.NOTIFY,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, once for all entries."""
+    async_setup_services(hass)
+    return True
+
+
+def client_config(entry: GsmGatewayConfigEntry) -> ClientConfig:
+    """How to reach the gateway of an entry."""
+    return ClientConfig(
+        url=entry.data["url"],
+        username=entry.data.get("username"),
+        password=entry.data.get("password"),
+        verify_ssl=entry.data.get("verify_ssl", False),
+        api_key=entry.data.get("api_key"),
+    )
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -> bool:
+    """Connect to the gateway, then listen for its pushes."""
+    config = client_config(entry)
+    client = create_client(
+        GatewayType(entry.data[CONF_GATEWAY_TYPE]),
+        async_get_clientsession(hass, verify_ssl=config.verify_ssl),
+        config,
+    )
+    coordinator = GsmGatewayCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = GsmGatewayRuntimeData(client=client, coordinator=coordinator)
+    async_register_webhook(hass, entry, coordinator)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -> bool:
+    """Stop listening and unload the platforms."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -> None:
+    """Forget the entry's high-water mark with the entry."""
+    await Store[dict[str, Any]](
+        hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.messages"
+    ).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: GsmGatewayConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user remove a port device once the gateway no longer has it."""
+    coordinator = entry.runtime_data.coordinator
+    if (DOMAIN, coordinator.info.unique_id) in device.identifiers:
+        return False
+    return coordinator.port_for_device(device.id) is None

@@ -1,0 +1,389 @@
+"""The coordinator: one per gateway, fed by polling and by pushes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+import time
+from typing import Any, override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    REGISTERED_STATES,
+    CallEvent,
+    CallEventState,
+    CallRecord,
+    Capability,
+    GatewayAuthError,
+    GatewayClient,
+    GatewayError,
+    GatewayInfo,
+    GatewayState,
+    GatewayStatusChange,
+    InboundSms,
+    Port,
+    PortStatusChange,
+    Push,
+    Registration,
+    SmsStatusUpdate,
+    UssdReply,
+)
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_DEVICE_ID,
+    ATTR_MESSAGE_ID,
+    ATTR_NUMBER,
+    ATTR_PORT,
+    ATTR_SENDER,
+    ATTR_SIM_NUMBER,
+    ATTR_STATE,
+    ATTR_STATUS,
+    ATTR_TEXT,
+    ATTR_TIMESTAMP,
+    CONF_SCAN_INTERVAL,
+    DEFAULT_LAN_INTERVAL,
+    DOMAIN,
+    EVENT_CALL,
+    EVENT_SIM_STATUS,
+    EVENT_SMS_RECEIVED,
+    EVENT_SMS_STATUS,
+    EVENT_USSD_RECEIVED,
+    LOGGER,
+    PUSH_SILENCE_REPAIR_AFTER,
+)
+from .messages import MessageTracker
+from .webhook import async_webhook_url
+
+USSD_DEDUP_SECONDS = 120
+"""A USSD reply seen by polling and by push within this window is one fact."""
+
+
+@dataclass(kw_only=True)
+class GsmGatewayRuntimeData:
+    """What a loaded entry holds."""
+
+    client: GatewayClient
+    coordinator: GsmGatewayCoordinator
+
+
+type GsmGatewayConfigEntry = ConfigEntry[GsmGatewayRuntimeData]
+
+
+def port_identifier(info: GatewayInfo, port_key: str) -> tuple[str, str]:
+    """The device registry identifier of a port device."""
+    return (DOMAIN, f"{info.unique_id}_{port_key}")
+
+
+class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
+    """Polls the gateway, takes its pushes, and fires the bus events of SPEC §5."""
+
+    config_entry: GsmGatewayConfigEntry
+    info: GatewayInfo
+    gateway_device_id: str
+
+    def __init__(
+        self, hass: HomeAssistant, entry: GsmGatewayConfigEntry, client: GatewayClient
+    ) -> None:
+        interval = entry.options.get(CONF_SCAN_INTERVAL)
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=(
+                timedelta(seconds=interval) if interval else DEFAULT_LAN_INTERVAL
+            ),
+        )
+        self.client = client
+        self.tracker = MessageTracker(
+            hass, entry.entry_id, self._fire_sms, self._fire_status
+        )
+        self.last_push: datetime | None = None
+        self.last_push_kind: str | None = None
+        self.pushes_received = 0
+        self.unannounced_since: datetime | None = None
+        self._first_poll_done = False
+        self._registrations: dict[str, Registration] = {}
+        self._port_devices: dict[str, str] = {}
+        self._recent_ussd: dict[tuple[int | None, str], float] = {}
+
+    @override
+    async def _async_setup(self) -> None:
+        try:
+            self.info = await self.client.get_info()
+            await self.tracker.async_load()
+            if not self.tracker.initialized and self.client.supports(Capability.INBOX):
+                self.tracker.async_start_history(await self.client.fetch_inbox(None))
+        except GatewayAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except GatewayError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        device = dr.async_get(self.hass).async_get_or_create(
+            config_entry_id=self.config_entry.entry_id,
+            identifiers={(DOMAIN, self.info.unique_id)},
+            manufacturer=self.info.manufacturer,
+            model=self.info.model,
+            name=self.info.name,
+            serial_number=self.info.unique_id,
+            sw_version=self.info.firmware,
+            configuration_url=self.info.configuration_url,
+            connections=(
+                {(dr.CONNECTION_NETWORK_MAC, self.info.mac)} if self.info.mac else set()
+            ),
+        )
+        self.gateway_device_id = device.id
+
+    @override
+    async def _async_update_data(self) -> GatewayState:
+        try:
+            state = await self.client.poll()
+            if self.client.supports(Capability.INBOX):
+                found = self.tracker.async_polled(
+                    await self.client.fetch_inbox(self.tracker.high_water_mark)
+                )
+                if found and self._first_poll_done:
+                    self._note_unannounced()
+            if self.client.has_pending_sends():
+                self.tracker.async_statuses(await self.client.fetch_sms_statuses())
+        except GatewayAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except GatewayError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        self._first_poll_done = True
+        self._sync_ports(state)
+        return state
+
+    @callback
+    def _sync_ports(self, state: GatewayState) -> None:
+        """Register new port devices and fire `sim_status` for changed ports."""
+        registry = dr.async_get(self.hass)
+        for port in state.ports.values():
+            if port.key not in self._port_devices:
+                device = registry.async_get_or_create(
+                    config_entry_id=self.config_entry.entry_id,
+                    identifiers={port_identifier(self.info, port.key)},
+                    manufacturer=self.info.manufacturer,
+                    model=port.network_type,
+                    translation_key="port",
+                    translation_placeholders={"port": str(port.number)},
+                    via_device_id=self.gateway_device_id,
+                )
+                self._port_devices[port.key] = device.id
+            previous = self._registrations.get(port.key)
+            self._registrations[port.key] = port.registration
+            if previous is not None and previous is not port.registration:
+                self._fire(
+                    EVENT_SIM_STATUS,
+                    port,
+                    {ATTR_STATE: port.registration.value},
+                )
+
+    def port_by_number(self, number: int | None) -> Port | None:
+        """Find a port by the vendor's number."""
+        if number is None:
+            return None
+        return next((p for p in self.data.ports.values() if p.number == number), None)
+
+    def device_id_for_port(self, port: Port | None) -> str | None:
+        """The registry id of a port's device, where it has one."""
+        return None if port is None else self._port_devices.get(port.key)
+
+    def port_for_device(self, device_id: str) -> Port | None:
+        """The port a port device stands for."""
+        for key, known in self._port_devices.items():
+            if known == device_id:
+                return self.data.ports.get(key)
+        return None
+
+    @property
+    def available_ports(self) -> list[Port]:
+        """Ports that can send now, best signal first."""
+        ports = [
+            p for p in self.data.ports.values() if p.registration in REGISTERED_STATES
+        ]
+        return sorted(ports, key=lambda p: -(p.signal_dbm or -200))
+
+    @callback
+    def _fire(self, event_type: str, port: Port | None, data: dict[str, Any]) -> None:
+        self.hass.bus.async_fire(
+            event_type,
+            {
+                ATTR_CONFIG_ENTRY_ID: self.config_entry.entry_id,
+                ATTR_DEVICE_ID: self.device_id_for_port(port),
+                ATTR_PORT: None if port is None else port.number,
+                **data,
+            },
+        )
+
+    @callback
+    def _fire_sms(self, message: InboundSms) -> None:
+        port = self.port_by_number(message.port)
+        self.hass.bus.async_fire(
+            EVENT_SMS_RECEIVED,
+            {
+                ATTR_CONFIG_ENTRY_ID: self.config_entry.entry_id,
+                ATTR_DEVICE_ID: self.device_id_for_port(port),
+                ATTR_PORT: message.port,
+                ATTR_SIM_NUMBER: (
+                    port.sim.phone_number if port is not None and port.sim else None
+                ),
+                ATTR_SENDER: message.sender,
+                ATTR_TEXT: message.text,
+                ATTR_TIMESTAMP: message.timestamp.isoformat(),
+                ATTR_MESSAGE_ID: message.message_id,
+            },
+        )
+
+    @callback
+    def _fire_status(self, update: SmsStatusUpdate) -> None:
+        port = self.port_by_number(update.port)
+        self.hass.bus.async_fire(
+            EVENT_SMS_STATUS,
+            {
+                ATTR_CONFIG_ENTRY_ID: self.config_entry.entry_id,
+                ATTR_DEVICE_ID: self.device_id_for_port(port),
+                ATTR_PORT: update.port,
+                ATTR_NUMBER: update.number,
+                ATTR_MESSAGE_ID: update.message_id,
+                ATTR_STATUS: update.status.value,
+            },
+        )
+
+    @callback
+    def fire_ussd(self, reply: UssdReply) -> None:
+        """Fire `ussd_received` once per reply, however it reached us."""
+        now = time.monotonic()
+        self._recent_ussd = {
+            key: seen
+            for key, seen in self._recent_ussd.items()
+            if now - seen < USSD_DEDUP_SECONDS
+        }
+        key = (reply.port, reply.text)
+        if key in self._recent_ussd:
+            return
+        self._recent_ussd[key] = now
+        port = self.port_by_number(reply.port)
+        self.hass.bus.async_fire(
+            EVENT_USSD_RECEIVED,
+            {
+                ATTR_CONFIG_ENTRY_ID: self.config_entry.entry_id,
+                ATTR_DEVICE_ID: self.device_id_for_port(port),
+                ATTR_PORT: reply.port,
+                ATTR_TEXT: reply.text,
+            },
+        )
+
+    @callback
+    def async_handle_push(self, push: Push) -> None:
+        """Take the facts of one push."""
+        self.last_push = dt_util.utcnow()
+        self.last_push_kind = push.kind
+        self.pushes_received += 1
+        self._clear_unannounced()
+        messages = [e for e in push.events if isinstance(e, InboundSms)]
+        if messages:
+            self.tracker.async_pushed(messages)
+        statuses = [e for e in push.events if isinstance(e, SmsStatusUpdate)]
+        if statuses:
+            self.tracker.async_statuses(statuses)
+        changed = False
+        for event in push.events:
+            if isinstance(event, UssdReply):
+                self.fire_ussd(event)
+            elif isinstance(event, CallEvent):
+                self._fire(
+                    EVENT_CALL,
+                    self.port_by_number(event.port),
+                    {ATTR_NUMBER: event.number, ATTR_STATE: event.state.value},
+                )
+            elif isinstance(event, CallRecord):
+                self._fire(
+                    EVENT_CALL,
+                    self.port_by_number(event.port),
+                    {
+                        ATTR_NUMBER: event.source_number or event.destination_number,
+                        ATTR_STATE: CallEventState.ENDED.value,
+                    },
+                )
+            elif isinstance(event, PortStatusChange):
+                changed |= self._apply_port_status(event)
+            elif isinstance(event, GatewayStatusChange) and event.online is not None:
+                changed |= self._apply_gateway_status(event.online)
+        if changed:
+            self.async_set_updated_data(self.data)
+
+    def _apply_port_status(self, change: PortStatusChange) -> bool:
+        port = self.port_by_number(change.port)
+        if port is None:
+            return False
+        updated = replace(
+            port,
+            registration=change.registration,
+            sim=change.sim if change.sim is not None else port.sim,
+            slot=change.slot if change.slot is not None else port.slot,
+            signal_dbm=(
+                port.signal_dbm if change.registration in REGISTERED_STATES else None
+            ),
+        )
+        self.data = replace(self.data, ports={**self.data.ports, port.key: updated})
+        self._sync_ports(self.data)
+        return True
+
+    def _apply_gateway_status(self, online: bool) -> bool:
+        self.data = replace(self.data, online=online)
+        return True
+
+    def _note_unannounced(self) -> None:
+        """Polling found messages no push announced: after a day, tell the user."""
+        now = dt_util.utcnow()
+        if self.unannounced_since is None:
+            self.unannounced_since = now
+            return
+        if now - self.unannounced_since >= PUSH_SILENCE_REPAIR_AFTER:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"push_not_arriving_{self.config_entry.entry_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="push_not_arriving",
+                translation_placeholders={
+                    "name": self.config_entry.title,
+                    "url": self.webhook_url,
+                },
+            )
+
+    def _clear_unannounced(self) -> None:
+        if self.unannounced_since is not None:
+            self.unannounced_since = None
+        ir.async_delete_issue(
+            self.hass, DOMAIN, f"push_not_arriving_{self.config_entry.entry_id}"
+        )
+
+    @property
+    def webhook_url(self) -> str:
+        """The URL to set as the gateway's push target."""
+        return async_webhook_url(self.hass, self.config_entry)
+
+    async def async_shutdown(self) -> None:
+        """Stop holding facts back for start-up."""
+        self.tracker.async_shutdown()
+        await super().async_shutdown()

@@ -1,0 +1,89 @@
+"""Base entities: one for the gateway device, one for a port device."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import override
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .api import Port
+from .const import DOMAIN
+from .coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator, port_identifier
+
+
+class GsmGatewayEntity(CoordinatorEntity[GsmGatewayCoordinator]):
+    """An entity of the gateway (or account) device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: GsmGatewayCoordinator, description: EntityDescription
+    ) -> None:
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{coordinator.info.unique_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, coordinator.info.unique_id)}
+        )
+
+
+class GsmPortEntity(CoordinatorEntity[GsmGatewayCoordinator]):
+    """An entity of a port / SIM device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: GsmGatewayCoordinator,
+        description: EntityDescription,
+        port_key: str,
+    ) -> None:
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.port_key = port_key
+        self._attr_unique_id = (
+            f"{coordinator.info.unique_id}_{port_key}_{description.key}"
+        )
+        self._attr_device_info = DeviceInfo(
+            identifiers={port_identifier(coordinator.info, port_key)}
+        )
+
+    @property
+    def port(self) -> Port:
+        """The port as last seen (only read while available)."""
+        return self.coordinator.data.ports[self.port_key]
+
+    @property
+    @override
+    def available(self) -> bool:
+        return (
+            super().available
+            and self.coordinator.data.online
+            and self.port_key in self.coordinator.data.ports
+        )
+
+
+def async_add_port_entities(
+    entry: GsmGatewayConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[Port], Iterable[GsmPortEntity]],
+) -> None:
+    """Add a port's entities now, and those of ports that appear later."""
+    coordinator = entry.runtime_data.coordinator
+    known: set[str] = set()
+
+    @callback
+    def add_new_ports() -> None:
+        new = [port for key, port in coordinator.data.ports.items() if key not in known]
+        if not new:
+            return
+        known.update(port.key for port in new)
+        async_add_entities(entity for port in new for entity in build(port))
+
+    add_new_ports()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_ports))

@@ -1,0 +1,71 @@
+"""The webhook gateways push to (SPEC §6)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.network import NoURLAvailableError
+
+from .api import ForeignPushError, PushError
+from .const import CONF_WEBHOOK_ID, DOMAIN, LOGGER, MAX_PUSH_BYTES
+
+if TYPE_CHECKING:
+    from .coordinator import GsmGatewayCoordinator
+
+LAN_TYPES = frozenset({"dinstar", "openvox"})
+"""Gateways on the LAN push from the LAN: their webhook is local only."""
+
+
+def async_webhook_url(hass: HomeAssistant, entry: ConfigEntry) -> str:
+    """The URL to set as the gateway's push target, or its path if none is known."""
+    webhook_id = entry.data[CONF_WEBHOOK_ID]
+    try:
+        return webhook.async_generate_url(
+            hass, webhook_id, allow_external=False, allow_ip=True
+        )
+    except NoURLAvailableError:
+        return webhook.async_generate_path(webhook_id)
+
+
+def async_register_webhook(
+    hass: HomeAssistant, entry: ConfigEntry, coordinator: GsmGatewayCoordinator
+) -> None:
+    """Listen for pushes until the entry unloads."""
+    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+
+    async def handle(
+        hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        body = await request.content.read(MAX_PUSH_BYTES + 1)
+        if len(body) > MAX_PUSH_BYTES:
+            LOGGER.debug("Push of more than %s bytes refused", MAX_PUSH_BYTES)
+            return web.Response(status=HTTPStatus.BAD_REQUEST, text="push too large")
+        try:
+            push = coordinator.client.parse_push(
+                body, request.content_type, dict(request.query)
+            )
+        except ForeignPushError as err:
+            LOGGER.debug("Push of another gateway refused: %s", err)
+            return web.Response(status=HTTPStatus.BAD_REQUEST, text="foreign push")
+        except PushError as err:
+            LOGGER.debug("Malformed push refused: %s (%r)", err, body[:200])
+            return web.Response(status=HTTPStatus.BAD_REQUEST, text="malformed push")
+        LOGGER.debug("Push %s with %s facts", push.kind, len(push.events))
+        coordinator.async_handle_push(push)
+        return web.Response(status=HTTPStatus.OK, text="ok")
+
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        entry.title,
+        webhook_id,
+        handle,
+        local_only=entry.data.get("gateway_type") in LAN_TYPES,
+        allowed_methods=("POST", "GET", "PUT"),
+    )
+    entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))
