@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -94,6 +95,7 @@ async def push_client(
     simulator: DinstarSimulator,
 ) -> TestClient:
     """Home Assistant's HTTP server on 127.0.0.1, with the simulator pushing to it."""
+    assert await async_setup_component(hass, "webhook", {})
     client = await hass_client_no_auth()
     simulator.push_url = str(client.make_url(f"/api/webhook/{WEBHOOK_ID}"))
     return client
