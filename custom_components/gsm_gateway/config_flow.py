@@ -1,0 +1,437 @@
+"""Config flow for GSM Gateway: pick a gateway type, log in, point its pushes here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import re
+from typing import Any, override
+
+from homeassistant.components import webhook
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import probatio
+from yarl import URL
+
+from .api import (
+    SUPPORTED_TYPES,
+    ClientConfig,
+    GatewayAuthError,
+    GatewayClient,
+    GatewayConnectionError,
+    GatewayError,
+    GatewayInfo,
+    GatewayType,
+    create_client,
+)
+from .const import (
+    CONF_DEFAULT_RECIPIENTS,
+    CONF_GATEWAY_TYPE,
+    CONF_SCAN_INTERVAL,
+    CONF_WEBHOOK_ID,
+    DEFAULT_CLOUD_INTERVAL,
+    DEFAULT_LAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+)
+
+LAN_TYPES = frozenset({GatewayType.DINSTAR, GatewayType.OPENVOX})
+"""Gateways on the user's network, reached by URL, user name and password."""
+
+MIN_SCAN_INTERVAL = 10
+MAX_SCAN_INTERVAL = 3600
+
+_PHONE_NUMBER = re.compile(r"(?=.{3,24}$)\+?[0-9]+")
+_NUMBER_SEPARATORS = re.compile(r"[\s().-]")
+
+_LAN_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="url")
+        ),
+        probatio.Required(CONF_USERNAME): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
+        ),
+        probatio.Required(CONF_PASSWORD): TextSelector(
+            TextSelectorConfig(
+                type=TextSelectorType.PASSWORD, autocomplete="current-password"
+            )
+        ),
+        probatio.Required(CONF_VERIFY_SSL, default=False): BooleanSelector(),
+    }
+)
+
+_REAUTH_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_USERNAME): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
+        ),
+        probatio.Required(CONF_PASSWORD): TextSelector(
+            TextSelectorConfig(
+                type=TextSelectorType.PASSWORD, autocomplete="current-password"
+            )
+        ),
+    }
+)
+
+
+def normalize_url(value: str) -> str:
+    """Turn what the user typed into the gateway's base URL.
+
+    A bare host gets `http://` (LAN gateways rarely have a certificate worth
+    trusting); a trailing slash goes, since the clients append their paths.
+    Raises ValueError for anything that is not an http(s) URL with a host.
+    """
+    text = value.strip()
+    if not text or any(char.isspace() for char in text):
+        raise ValueError(f"not a URL: {value}")
+    if "://" not in text:
+        text = f"http://{text}"
+    url = URL(text)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"not an http(s) URL: {value}")
+    if url.query_string or url.fragment or url.user or url.password:
+        raise ValueError(f"unexpected URL parts: {value}")
+    return str(url).rstrip("/")
+
+
+def parse_recipients(value: str) -> list[str]:
+    """Split a comma-separated list of phone numbers, normalised.
+
+    Spaces, dots, dashes and brackets people write inside numbers are dropped.
+    Raises ValueError naming the first entry that is not a phone number.
+    """
+    numbers: list[str] = []
+    for item in value.split(","):
+        number = _NUMBER_SEPARATORS.sub("", item)
+        if not number:
+            continue
+        if not _PHONE_NUMBER.fullmatch(number):
+            raise ValueError(item.strip())
+        if number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+def default_scan_interval(gateway_type: GatewayType) -> int:
+    """Poll interval in seconds a new entry starts with (SPEC §8)."""
+    interval = (
+        DEFAULT_LAN_INTERVAL if gateway_type in LAN_TYPES else DEFAULT_CLOUD_INTERVAL
+    )
+    return int(interval.total_seconds())
+
+
+def _entry_title(gateway_type: GatewayType, info: GatewayInfo) -> str:
+    if info.name:
+        return info.name
+    brand = info.model or info.manufacturer or gateway_type.value.title()
+    return f"{brand} {info.unique_id}"
+
+
+class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a gateway: type menu, login form, and the push URL where needed."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing known about the gateway."""
+        self._entry_data: dict[str, Any] = {}
+        self._title = ""
+        self._push_url = ""
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Options: poll interval and default recipients."""
+        return GsmGatewayOptionsFlow()
+
+    @override
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask which kind of gateway to add."""
+        return self.async_show_menu(
+            step_id="user",
+            menu_options=[gateway_type.value for gateway_type in SUPPORTED_TYPES],
+        )
+
+    async def async_step_dinstar(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Log in to a Dinstar gateway."""
+        return await self._async_step_lan(GatewayType.DINSTAR, user_input)
+
+    async def async_step_openvox(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Log in to an OpenVox gateway."""
+        return await self._async_step_lan(GatewayType.OPENVOX, user_input)
+
+    async def _async_step_lan(
+        self, gateway_type: GatewayType, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _lan_data(user_input, errors)
+            if data is not None and (
+                connected := await self._async_connect(gateway_type, data, errors)
+            ):
+                client, info = connected
+                await self.async_set_unique_id(info.unique_id)
+                self._abort_if_unique_id_configured()
+                self._entry_data = {
+                    CONF_GATEWAY_TYPE: gateway_type.value,
+                    **data,
+                    CONF_WEBHOOK_ID: webhook.async_generate_id(),
+                }
+                self._title = _entry_title(gateway_type, info)
+                return await self._async_point_push(client)
+
+        return self.async_show_form(
+            step_id=gateway_type.value,
+            data_schema=self.add_suggested_values_to_schema(_LAN_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def _async_point_push(self, client: GatewayClient) -> ConfigFlowResult:
+        """Set the gateway's push target, or show where the user must set it."""
+        webhook_id: str = self._entry_data[CONF_WEBHOOK_ID]
+        try:
+            push_url = webhook.async_generate_url(
+                self.hass, webhook_id, allow_external=False, allow_ip=True
+            )
+        except NoURLAvailableError:
+            # Home Assistant does not know its own address: the user completes it.
+            self._push_url = webhook.async_generate_path(webhook_id)
+            return await self.async_step_push()
+
+        try:
+            configured = await client.configure_push(push_url)
+        except GatewayError as err:
+            LOGGER.debug("Could not set the push target to the webhook: %s", err)
+            configured = False
+        if configured:
+            return self.async_create_entry(title=self._title, data=self._entry_data)
+        self._push_url = push_url
+        return await self.async_step_push()
+
+    async def async_step_push(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the URL to paste into the gateway's web UI, then add the entry."""
+        if user_input is not None:
+            return self.async_create_entry(title=self._title, data=self._entry_data)
+        return self.async_show_form(
+            step_id="push",
+            description_placeholders={"url": self._push_url},
+            last_step=True,
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start a new login after the gateway refused the stored credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for new credentials for the same gateway."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if await self._async_check_same_gateway(
+                entry, {**entry.data, **user_input}, errors
+            ):
+                return self.async_update_reload_and_abort(
+                    entry, data_updates=user_input
+                )
+        else:
+            user_input = {CONF_USERNAME: entry.data.get(CONF_USERNAME)}
+
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(_REAUTH_SCHEMA, user_input),
+            description_placeholders={CONF_URL: entry.data[CONF_URL]},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the URL or credentials of a gateway already added."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _lan_data(user_input, errors)
+            if data is not None and await self._async_check_same_gateway(
+                entry, data, errors
+            ):
+                return self.async_update_reload_and_abort(entry, data_updates=data)
+        else:
+            user_input = {
+                key: entry.data[key]
+                for key in (CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL)
+                if key in entry.data
+            }
+
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(_LAN_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def _async_check_same_gateway(
+        self, entry: ConfigEntry, data: Mapping[str, Any], errors: dict[str, str]
+    ) -> bool:
+        """Log in with `data`; abort if it reaches another gateway than `entry`'s."""
+        connected = await self._async_connect(
+            GatewayType(entry.data[CONF_GATEWAY_TYPE]), data, errors
+        )
+        if connected is None:
+            return False
+        await self.async_set_unique_id(connected[1].unique_id, raise_on_progress=False)
+        self._abort_if_unique_id_mismatch()
+        return True
+
+    async def _async_connect(
+        self,
+        gateway_type: GatewayType,
+        data: Mapping[str, Any],
+        errors: dict[str, str],
+    ) -> tuple[GatewayClient, GatewayInfo] | None:
+        """Ask the gateway who it is; on failure fill `errors` and return None."""
+        verify_ssl = bool(data.get(CONF_VERIFY_SSL, False))
+        config = ClientConfig(
+            url=data[CONF_URL],
+            username=data.get(CONF_USERNAME),
+            password=data.get(CONF_PASSWORD),
+            verify_ssl=verify_ssl,
+        )
+        try:
+            client = create_client(
+                gateway_type,
+                async_get_clientsession(self.hass, verify_ssl=verify_ssl),
+                config,
+            )
+            info = await client.get_info()
+        except GatewayAuthError:
+            errors["base"] = "invalid_auth"
+        except GatewayConnectionError:
+            errors["base"] = "cannot_connect"
+        except GatewayError as err:
+            LOGGER.debug("Unexpected answer from %s: %s", data[CONF_URL], err)
+            errors["base"] = "unexpected_answer"
+        except Exception:  # noqa: BLE001 - the user must see a form, not a crash
+            LOGGER.exception("Unexpected error talking to %s", data[CONF_URL])
+            errors["base"] = "unknown"
+        else:
+            return client, info
+        return None
+
+
+def _lan_data(
+    user_input: Mapping[str, Any], errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """Entry data from a LAN login form, or None with `errors` filled."""
+    try:
+        url = normalize_url(user_input[CONF_URL])
+    except ValueError:
+        errors[CONF_URL] = "invalid_url"
+        return None
+    return {
+        CONF_URL: url,
+        CONF_USERNAME: user_input[CONF_USERNAME],
+        CONF_PASSWORD: user_input[CONF_PASSWORD],
+        CONF_VERIFY_SSL: user_input.get(CONF_VERIFY_SSL, False),
+    }
+
+
+class GsmGatewayOptionsFlow(OptionsFlowWithReload):
+    """Poll interval and the numbers the notify entities send to."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and check the options."""
+        errors: dict[str, str] = {}
+        placeholders = {"number": ""}
+        options = self.config_entry.options
+        if user_input is not None:
+            try:
+                recipients = parse_recipients(
+                    user_input.get(CONF_DEFAULT_RECIPIENTS, "")
+                )
+            except ValueError as err:
+                errors[CONF_DEFAULT_RECIPIENTS] = "invalid_number"
+                placeholders["number"] = str(err)
+            else:
+                return self.async_create_entry(
+                    data={
+                        **options,
+                        CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
+                        CONF_DEFAULT_RECIPIENTS: recipients,
+                    }
+                )
+            suggested: Mapping[str, Any] = user_input
+        else:
+            suggested = {
+                CONF_SCAN_INTERVAL: options.get(
+                    CONF_SCAN_INTERVAL,
+                    default_scan_interval(
+                        GatewayType(self.config_entry.data[CONF_GATEWAY_TYPE])
+                    ),
+                ),
+                CONF_DEFAULT_RECIPIENTS: ", ".join(
+                    options.get(CONF_DEFAULT_RECIPIENTS, [])
+                ),
+            }
+
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_SCAN_INTERVAL): NumberSelector(
+                            NumberSelectorConfig(
+                                min=MIN_SCAN_INTERVAL,
+                                max=MAX_SCAN_INTERVAL,
+                                step=1,
+                                mode=NumberSelectorMode.BOX,
+                                unit_of_measurement="s",
+                            )
+                        ),
+                        probatio.Optional(CONF_DEFAULT_RECIPIENTS): TextSelector(
+                            TextSelectorConfig(type=TextSelectorType.TEXT)
+                        ),
+                    }
+                ),
+                suggested,
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
