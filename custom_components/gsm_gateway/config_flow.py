@@ -143,6 +143,12 @@ def default_scan_interval(gateway_type: GatewayType) -> int:
     return int(interval.total_seconds())
 
 
+def _recipients_text(recipients: list[str] | str | None) -> str:
+    if isinstance(recipients, str):
+        return recipients
+    return ", ".join(recipients or [])
+
+
 def _entry_title(gateway_type: GatewayType, info: GatewayInfo) -> str:
     if info.name:
         return info.name
@@ -406,8 +412,8 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
                         GatewayType(self.config_entry.data[CONF_GATEWAY_TYPE])
                     ),
                 ),
-                CONF_DEFAULT_RECIPIENTS: ", ".join(
-                    options.get(CONF_DEFAULT_RECIPIENTS, [])
+                CONF_DEFAULT_RECIPIENTS: _recipients_text(
+                    options.get(CONF_DEFAULT_RECIPIENTS)
                 ),
             }
 
