@@ -1,0 +1,204 @@
+"""Prepare the demo's Home Assistant configuration directory.
+
+Writes what a newcomer would otherwise click through: the configuration, an
+onboarded instance with a `demo`/`demo` user, and a GSM Gateway config entry
+pointing at the bundled simulator. Files that exist are kept (edits survive),
+and the entry is added only when the configuration has no gsm_gateway entry.
+Prints the entry's webhook id, which the simulator pushes to.
+
+Usage: python scripts/_demo_setup.py CONFIG_DIR
+"""
+
+from datetime import UTC, datetime
+import json
+from pathlib import Path
+import subprocess
+import sys
+from typing import Any
+from zoneinfo import available_timezones
+
+from homeassistant import config_entries
+from homeassistant.components import webhook
+from homeassistant.components.analytics import const as analytics_const
+from homeassistant.components.onboarding import (
+    STORAGE_KEY as ONBOARDING_KEY,
+    STORAGE_VERSION as ONBOARDING_VERSION,
+    const as onboarding_const,
+)
+from homeassistant.util.ulid import ulid_now
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN = "gsm_gateway"
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the published demo login
+SIMULATOR = {
+    "title": "Dinstar demo (8 ports)",
+    "unique_id": "dbd2-0325-0044-0088",
+    "url": "http://127.0.0.1:8081",
+    "username": "admin",
+    "password": "admin",
+}
+
+CONFIGURATION_YAML = """\
+# Home Assistant demo for the GSM Gateway integration (written by scripts/demo).
+homeassistant:
+  name: GSM Gateway demo
+  latitude: 52.3731
+  longitude: 4.8922
+  elevation: 0
+  unit_system: metric
+  currency: EUR
+  country: NL
+  time_zone: {time_zone}
+
+default_config:
+
+logger:
+  default: warning
+  logs:
+    homeassistant.bootstrap: info
+    custom_components.gsm_gateway: debug
+"""
+
+
+def local_time_zone() -> str:
+    """Return this machine's IANA time zone, or UTC."""
+    candidates = []
+    timezone_file = Path("/etc/timezone")
+    if timezone_file.is_file():
+        candidates.append(timezone_file.read_text(encoding="utf-8").strip())
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        candidates.append(str(localtime.resolve()).partition("zoneinfo/")[2])
+    zones = available_timezones()
+    return next((zone for zone in candidates if zone in zones), "UTC")
+
+
+def read_store(path: Path) -> dict[str, Any] | None:
+    """Return a storage file's content, or None when it is absent."""
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def write_store(path: Path, key: str, version: int, minor: int, data: Any) -> None:
+    """Write a file in Home Assistant's storage format."""
+    content = {"version": version, "minor_version": minor, "key": key, "data": data}
+    path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+
+
+def ensure_user(config: Path, storage: Path) -> None:
+    """Create the demo login with Home Assistant's own auth script."""
+    provider = read_store(storage / "auth_provider.homeassistant")
+    users = provider["data"]["users"] if provider else []
+    if any(user["username"] == DEMO_USER for user in users):
+        return
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "homeassistant",
+            "--script",
+            "auth",
+            "-c",
+            str(config),
+            "add",
+            DEMO_USER,
+            DEMO_PASSWORD,
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def ensure_onboarded(storage: Path) -> None:
+    """Mark every onboarding step done, with analytics left off."""
+    if not (storage / ONBOARDING_KEY).exists():
+        write_store(
+            storage / ONBOARDING_KEY,
+            ONBOARDING_KEY,
+            ONBOARDING_VERSION,
+            1,
+            {"done": list(onboarding_const.STEPS)},
+        )
+    if not (storage / analytics_const.STORAGE_KEY).exists():
+        write_store(
+            storage / analytics_const.STORAGE_KEY,
+            analytics_const.STORAGE_KEY,
+            analytics_const.STORAGE_VERSION,
+            1,
+            {"onboarded": True, "preferences": {}, "uuid": None},
+        )
+
+
+def ensure_entry(storage: Path) -> str:
+    """Return the gsm_gateway entry's webhook id, adding the demo entry if none."""
+    path = storage / config_entries.STORAGE_KEY
+    store = read_store(path)
+    entries: list[dict[str, Any]] = store["data"]["entries"] if store else []
+    for entry in entries:
+        if entry["domain"] == DOMAIN and entry["data"].get("webhook_id"):
+            return str(entry["data"]["webhook_id"])
+
+    now = datetime.now(UTC).isoformat()
+    webhook_id = webhook.async_generate_id()
+    entries.append(
+        {
+            "created_at": now,
+            "data": {
+                "gateway_type": "dinstar",
+                "url": SIMULATOR["url"],
+                "username": SIMULATOR["username"],
+                "password": SIMULATOR["password"],
+                "verify_ssl": False,
+                "webhook_id": webhook_id,
+            },
+            "discovery_keys": {},
+            "disabled_by": None,
+            "domain": DOMAIN,
+            "entry_id": ulid_now(),
+            "minor_version": 1,
+            "modified_at": now,
+            "options": {},
+            "pref_disable_new_entities": False,
+            "pref_disable_polling": False,
+            "source": "user",
+            "subentries": [],
+            "title": SIMULATOR["title"],
+            "unique_id": SIMULATOR["unique_id"],
+            "version": 1,
+        }
+    )
+    write_store(
+        path,
+        config_entries.STORAGE_KEY,
+        store["version"] if store else config_entries.STORAGE_VERSION,
+        store["minor_version"] if store else config_entries.STORAGE_VERSION_MINOR,
+        {"entries": entries},
+    )
+    return webhook_id
+
+
+def main() -> None:
+    """Prepare the configuration directory given as the only argument."""
+    config = Path(sys.argv[1]).resolve()
+    storage = config / ".storage"
+    storage.mkdir(parents=True, exist_ok=True)
+
+    yaml_file = config / "configuration.yaml"
+    if not yaml_file.exists():
+        yaml_file.write_text(
+            CONFIGURATION_YAML.format(time_zone=local_time_zone()), encoding="utf-8"
+        )
+    link = config / "custom_components"
+    if not link.exists() and not link.is_symlink():
+        link.symlink_to(ROOT / "custom_components", target_is_directory=True)
+
+    ensure_user(config, storage)
+    ensure_onboarded(storage)
+    print(ensure_entry(storage))
+
+
+if __name__ == "__main__":
+    main()
