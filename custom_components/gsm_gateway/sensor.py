@@ -1,0 +1,225 @@
+"""Sensors: what each port's module and SIM report, and the gateway's queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import SIGNAL_STRENGTH_DECIBELS_MILLIWATT, EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .api import (
+    REGISTERED_STATES,
+    CallState,
+    Capability,
+    GatewayClient,
+    Port,
+    Registration,
+    Sim,
+)
+from .coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator
+from .entity import GsmGatewayEntity, GsmPortEntity
+
+PARALLEL_UPDATES = 0
+
+SLOT_OPTIONS = ["0", "1", "2", "3"]
+"""SIM slots as the `active_slot` sensor and the `slot` select name them."""
+
+NO_SIM = Sim()
+
+
+def _sim(port: Port) -> Sim:
+    return port.sim or NO_SIM
+
+
+def _signal(port: Port) -> int | None:
+    """A module that is not registered has no signal worth showing."""
+    return port.signal_dbm if port.registration in REGISTERED_STATES else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GsmPortSensorDescription(SensorEntityDescription):
+    """A sensor of a port / SIM device."""
+
+    has_fn: Callable[[GatewayClient, Port], bool] = lambda _client, _port: True
+    """Checked on every update: the sensor appears once it holds, without a reload."""
+    value_fn: Callable[[Port], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GsmGatewaySensorDescription(SensorEntityDescription):
+    """A sensor of the gateway device."""
+
+    has_fn: Callable[[GatewayClient], bool] = lambda _client: True
+    value_fn: Callable[[GsmGatewayCoordinator], StateType | datetime]
+
+
+PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
+    GsmPortSensorDescription(
+        key="signal_strength",
+        translation_key="signal_strength",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_signal,
+    ),
+    GsmPortSensorDescription(
+        key="registration",
+        translation_key="registration",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in Registration],
+        value_fn=lambda port: port.registration.value,
+    ),
+    GsmPortSensorDescription(
+        key="call_state",
+        translation_key="call_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in CallState],
+        has_fn=lambda client, _port: client.supports(Capability.CALL_STATE),
+        value_fn=lambda port: port.call_state.value if port.call_state else None,
+    ),
+    GsmPortSensorDescription(
+        key="phone_number",
+        translation_key="phone_number",
+        value_fn=lambda port: _sim(port).phone_number,
+    ),
+    GsmPortSensorDescription(
+        key="operator",
+        translation_key="operator",
+        has_fn=lambda _client, port: _sim(port).operator is not None,
+        value_fn=lambda port: _sim(port).operator,
+    ),
+    GsmPortSensorDescription(
+        key="balance",
+        translation_key="balance",
+        has_fn=lambda _client, port: _sim(port).balance is not None,
+        value_fn=lambda port: _sim(port).balance,
+    ),
+    GsmPortSensorDescription(
+        key="network_type",
+        translation_key="network_type",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda port: port.network_type,
+    ),
+    GsmPortSensorDescription(
+        key="imei",
+        translation_key="imei",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda port: port.imei,
+    ),
+    GsmPortSensorDescription(
+        key="imsi",
+        translation_key="imsi",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda port: _sim(port).imsi,
+    ),
+    GsmPortSensorDescription(
+        key="iccid",
+        translation_key="iccid",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda port: _sim(port).iccid,
+    ),
+    GsmPortSensorDescription(
+        key="smsc",
+        translation_key="smsc",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda port: _sim(port).smsc,
+    ),
+    GsmPortSensorDescription(
+        key="active_slot",
+        translation_key="active_slot",
+        device_class=SensorDeviceClass.ENUM,
+        options=SLOT_OPTIONS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=lambda _client, port: port.slot_count > 1,
+        value_fn=lambda port: None if port.slot is None else str(port.slot),
+    ),
+)
+
+GATEWAY_SENSORS: tuple[GsmGatewaySensorDescription, ...] = (
+    GsmGatewaySensorDescription(
+        key="sms_queue",
+        translation_key="sms_queue",
+        state_class=SensorStateClass.MEASUREMENT,
+        has_fn=lambda client: client.supports(Capability.SMS_QUEUE),
+        value_fn=lambda coordinator: coordinator.data.sms_queue,
+    ),
+    GsmGatewaySensorDescription(
+        key="last_push",
+        translation_key="last_push",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=lambda client: client.supports(Capability.PUSH),
+        value_fn=lambda coordinator: coordinator.last_push,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: GsmGatewayConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the gateway's sensors, and each port's as soon as it has them."""
+    coordinator = entry.runtime_data.coordinator
+    client = entry.runtime_data.client
+    async_add_entities(
+        GsmGatewaySensor(coordinator, description)
+        for description in GATEWAY_SENSORS
+        if description.has_fn(client)
+    )
+
+    known: set[tuple[str, str]] = set()
+
+    @callback
+    def add_new_sensors() -> None:
+        """Ports that appear later, and values a SIM starts reporting (balance)."""
+        new: list[GsmPortSensor] = []
+        for port in coordinator.data.ports.values():
+            for description in PORT_SENSORS:
+                if (port.key, description.key) in known or not description.has_fn(
+                    client, port
+                ):
+                    continue
+                known.add((port.key, description.key))
+                new.append(GsmPortSensor(coordinator, description, port.key))
+        if new:
+            async_add_entities(new)
+
+    add_new_sensors()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_sensors))
+
+
+class GsmPortSensor(GsmPortEntity, SensorEntity):
+    """A sensor of a port / SIM device."""
+
+    entity_description: GsmPortSensorDescription
+
+    @property
+    @override
+    def native_value(self) -> StateType:
+        return self.entity_description.value_fn(self.port)
+
+
+class GsmGatewaySensor(GsmGatewayEntity, SensorEntity):
+    """A sensor of the gateway device."""
+
+    entity_description: GsmGatewaySensorDescription
+
+    @property
+    @override
+    def native_value(self) -> StateType | datetime:
+        return self.entity_description.value_fn(self.coordinator)
