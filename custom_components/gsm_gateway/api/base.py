@@ -119,6 +119,10 @@ class GatewayClient(ABC):
         """Read call detail records."""
         raise self._unsupported(Capability.CDR)
 
+    async def send_telegram(self, text: str) -> None:
+        """Send `text` to the account owner through the service's Telegram bot."""
+        raise self._unsupported(Capability.TELEGRAM)
+
     async def configure_push(self, url: str) -> bool:
         """Point the gateway's pushes at `url`; False where only its web UI can."""
         return False
