@@ -11,6 +11,7 @@ Usage: python scripts/_demo_setup.py CONFIG_DIR
 
 from datetime import UTC, datetime
 import json
+import os
 from pathlib import Path
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from homeassistant.util.ulid import ulid_now
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = "gsm_gateway"
 DEMO_USER = "demo"
-DEMO_PASSWORD = "demo"  # noqa: S105 - the published demo login
+DEMO_PASSWORD = "demo"
 SIMULATOR = {
     "title": "Dinstar demo (8 ports)",
     "unique_id": "dbd2-0325-0044-0088",
@@ -94,7 +95,7 @@ def ensure_user(config: Path, storage: Path) -> None:
     users = provider["data"]["users"] if provider else []
     if any(user["username"] == DEMO_USER for user in users):
         return
-    subprocess.run(  # noqa: S603 - fixed arguments
+    subprocess.run(
         [
             sys.executable,
             "-m",
@@ -193,7 +194,8 @@ def main() -> None:
         )
     link = config / "custom_components"
     if not link.exists() and not link.is_symlink():
-        link.symlink_to(ROOT / "custom_components", target_is_directory=True)
+        target = Path(os.path.relpath(ROOT / "custom_components", config))
+        link.symlink_to(target, target_is_directory=True)
 
     ensure_user(config, storage)
     ensure_onboarded(storage)

@@ -83,8 +83,8 @@ install_test_requirements() {
 # as the installed Home Assistant pins them (manifests + package_constraints.txt).
 install_server_requirements() {
     local reqs="$VENV/.gsm_gateway-server-requirements.txt" helper="$ROOT/scripts/_server_requirements.py"
-    local manifest="$ROOT/custom_components/gsm_gateway/manifest.json"
-    if [ -f "$reqs" ] && stamp_matches server "$VENV/.gsm_gateway-test-requirements.txt" "$manifest" "$helper"; then
+    local inputs=("$VENV/.gsm_gateway-test-requirements.txt" "$ROOT/custom_components/gsm_gateway/manifest.json" "$helper" "$ROOT/scripts/_venv.sh")
+    if [ -f "$reqs" ] && stamp_matches server "${inputs[@]}"; then
         say "Home Assistant server requirements up to date"
         return
     fi
@@ -97,16 +97,17 @@ install_server_requirements() {
     # The voice packages compile C++ against Python's headers; Debian's
     # pyconfig.h includes a multiarch header relative to the include root,
     # which the unpacked toolchain Python does not put on the compiler path.
-    local voice include
+    local voice include log="$VENV/.gsm_gateway-voice-build.log"
     voice="$("$VPY" "$helper" --only "${VOICE_PACKAGES[@]}")"
-    include="$("$VPY" -c 'import sysconfig; print(sysconfig.get_config_var("INCLUDEDIR"))')"
+    include="$("$VPY" -c 'import pathlib, sysconfig; print(pathlib.Path(sysconfig.get_paths()["include"]).parent)')"
     : >"$SKIPPED_FILE"
+    say "building ${VOICE_PACKAGES[*]} (C++, for Assist's voice pipeline)"
     # shellcheck disable=SC2086
-    if ! CPPFLAGS="-I$include ${CPPFLAGS:-}" pip_install -c "$constraints" $voice; then
-        say "could not build ${VOICE_PACKAGES[*]}: the demo runs without Assist's voice pipeline"
+    if ! CPPFLAGS="-I$include ${CPPFLAGS:-}" pip_install -c "$constraints" $voice >"$log" 2>&1; then
+        say "could not build ${VOICE_PACKAGES[*]} (see $log): Home Assistant will skip them and the voice pipeline (assist_pipeline, and so cloud, mobile_app) will not load"
         printf '%s\n' "${VOICE_PACKAGES[@]}" >"$SKIPPED_FILE"
     fi
-    stamp_write server "$VENV/.gsm_gateway-test-requirements.txt" "$manifest" "$helper"
+    stamp_write server "${inputs[@]}"
 }
 
 # Packages Home Assistant must not try to pip-install at start-up (they failed above).
