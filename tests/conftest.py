@@ -41,7 +41,7 @@ def slots_per_port() -> int:
 
 @pytest.fixture
 async def simulator(
-    port_count: int, slots_per_port: int
+    port_count: int, slots_per_port: int, socket_enabled: None
 ) -> AsyncGenerator[DinstarSimulator]:
     """A Dinstar gateway on 127.0.0.1, Digest auth, admin/admin."""
     sim = DinstarSimulator(
