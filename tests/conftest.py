@@ -10,6 +10,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.gsm_gateway.const import (
     CONF_GATEWAY_TYPE,
@@ -25,6 +27,15 @@ WEBHOOK_ID = "0123456789abcdef0123456789abcdef"
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load custom_components/ in every test."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in tests/snapshots/, with volatile ids and times as ANY.
+
+    The plugin's own override of syrupy's fixture does not take effect here.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture
