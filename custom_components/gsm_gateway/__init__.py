@@ -11,6 +11,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
+from . import notify
 from .api import ClientConfig, GatewayType, create_client
 from .const import CONF_GATEWAY_TYPE, DOMAIN, STORAGE_VERSION
 from .coordinator import (
@@ -64,6 +65,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -
     entry.runtime_data = GsmGatewayRuntimeData(client=client, coordinator=coordinator)
     async_register_webhook(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await notify.async_setup_legacy(hass, entry)
     return True
 
 
