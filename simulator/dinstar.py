@@ -38,7 +38,7 @@ from aiohttp.typedefs import Handler
 _LOGGER = logging.getLogger(__name__)
 
 REG_STATES = frozenset(
-    {
+    [
         "REGISTER_OK",
         "SEARCHING_NETWORK",
         "UNREGISTER",
@@ -47,10 +47,10 @@ REG_STATES = frozenset(
         "PUK_REQUIRE",
         "POWER_OFF",
         "UNKNOWN",
-    }
+    ]
 )
 PUSH_KINDS = frozenset(
-    {
+    [
         "sms",
         "sms_result",
         "sms_deliver_status",
@@ -59,7 +59,7 @@ PUSH_KINDS = frozenset(
         "missed_call",
         "cdr",
         "device",
-    }
+    ]
 )
 AUTH_MODES = frozenset({"digest", "basic", "digest_or_basic"})
 SEND_RESULTS = frozenset({"DELIVERED", "SENT_OK", "FAILED"})
@@ -92,6 +92,8 @@ DEFAULT_USSD_REPLIES = {
     "*121#": "Internet: 14.2 GB of 20 GB left, valid 12 days.",
 }
 
+_RESULT_KEYS = ("port", "number", "time", "status", "count", "succ_count", "ref_id")
+_REPORT_KEYS = ("port", "number", "time", "ref_id")
 _TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _INT_RE = re.compile(r"\s*\d+\s*")
 _DIGEST_PARAM_RE = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))')
@@ -171,6 +173,11 @@ class SimPort:
         """Index into `sims` of the active slot."""
         return 0 if self.slot == SINGLE_SIM_SLOT else self.slot
 
+    @property
+    def has_card(self) -> bool:
+        """Tell whether the active slot holds a SIM card."""
+        return bool(self.sims) and self.sims[self.slot_index] is not None
+
     def save_card(self) -> None:
         """Keep the active SIM's data (tests may have changed it) in its slot."""
         if self.sims and self.sims[self.slot_index] is not None:
@@ -201,7 +208,7 @@ class SimRequest:
     body: Any
 
 
-@dataclass
+@dataclass(eq=False)
 class StkItem:
     """One entry of a SIM Toolkit menu and the screen it opens."""
 
@@ -210,7 +217,7 @@ class StkItem:
     screen: StkScreen
 
 
-@dataclass
+@dataclass(eq=False)
 class StkScreen:
     """One SIM Toolkit screen; `input_type` as in the document (§13.3).
 
@@ -308,6 +315,7 @@ class StkSession:
             self._show([])
 
     def _show(self, path: list[StkScreen]) -> None:
+        # Screens compare by identity: two alike screens are still two frames.
         if path != self.path:
             self.path = path
             self.frame_id += 1
@@ -380,14 +388,15 @@ def _as_time(value: Any) -> str | None:
     raise _ApiError(400)
 
 
-def _in_window(when: str, params: dict[str, Any]) -> bool:
-    """Filter by time_after/time_before, both inclusive.
+def _window(params: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Read time_after/time_before ("YYYY-MM-DD HH:MM:SS", which sorts as text)."""
+    return _as_time(params.get("time_after")), _as_time(params.get("time_before"))
 
-    The document does not say whether the ends are inclusive; inclusive loses
-    nothing sent within the same second. The format sorts as text.
-    """
-    after = _as_time(params.get("time_after"))
-    before = _as_time(params.get("time_before"))
+
+def _in_window(when: str, window: tuple[str | None, str | None]) -> bool:
+    # Both ends inclusive: the document does not say, and inclusive loses
+    # nothing sent within the same second.
+    after, before = window
     return (after is None or when >= after) and (before is None or when <= before)
 
 
@@ -420,7 +429,7 @@ def _json_response(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         status=status,
         reason="Data follows" if status == 200 else None,
-        text=json.dumps(data, ensure_ascii=False),
+        text=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
         content_type="application/json",
     )
 
@@ -951,6 +960,7 @@ class DinstarSimulator:
         ports = _as_ports(params.get("port"))
         user_ids = _as_list(params.get("user_id"))
         wanted_users = None if user_ids is None else {_as_int(u) for u in user_ids}
+        window = _window(params)
         result = []
         for message in self.outbox:
             if (
@@ -958,7 +968,7 @@ class DinstarSimulator:
                 or (numbers is not None and message["number"] not in numbers)
                 or (ports is not None and message["port"] not in ports)
                 or (wanted_users is not None and message["user_id"] not in wanted_users)
-                or not _in_window(message["time"], params)
+                or not _in_window(message["time"], window)
             ):
                 continue
             item: dict[str, Any] = {"port": message["port"]}
@@ -977,12 +987,13 @@ class DinstarSimulator:
     def _query_sms_deliver_status(self, params: dict[str, Any]) -> dict[str, Any]:
         numbers = _as_numbers(params.get("number"))
         ports = _as_ports(params.get("port"))
+        window = _window(params)
         result = [
             {key: value for key, value in report.items() if key != "imsi"}
             for report in self.deliver_reports
             if (numbers is None or report["number"] in numbers)
             and (ports is None or report["port"] in ports)
-            and _in_window(report["time"], params)
+            and _in_window(report["time"], window)
         ]
         return {"result": result}
 
@@ -998,44 +1009,27 @@ class DinstarSimulator:
         if status not in SEND_RESULTS:
             raise ValueError(f"status must be one of {sorted(SEND_RESULTS)}")
         finished = [m for m in self.outbox if m["status"] == "SENDING"]
+        # All state changes first, so a concurrent call finds nothing to redo.
+        pushes: list[tuple[str, dict[str, Any]]] = []
         for message in finished:
-            port = self.ports[message["port"]]
+            imsi = self.ports[message["port"]].imsi
             message["status"] = status
             message["time"] = gateway_time()
             message["succ_count"] = 0 if status == "FAILED" else message["count"]
             # ref_id is the first TP-MR of the message; each part takes one.
             message["ref_id"] = self._next_ref_id
             self._next_ref_id = (self._next_ref_id + message["count"]) % 256
-            result = {
-                key: message[key]
-                for key in (
-                    "port",
-                    "number",
-                    "time",
-                    "status",
-                    "count",
-                    "succ_count",
-                    "ref_id",
-                )
-            } | {"imsi": port.imsi}
-            report = None
+            result = {key: message[key] for key in _RESULT_KEYS}
+            pushes.append(("sms_result", result | {"imsi": imsi}))
             if status == "DELIVERED" and message["request_status_report"]:
-                report = {
-                    "port": message["port"],
-                    "number": message["number"],
-                    "time": message["time"],
-                    "ref_id": message["ref_id"],
-                    "status_code": 0,
-                    "imsi": port.imsi,
-                }
+                report = {key: message[key] for key in _REPORT_KEYS}
+                report |= {"status_code": 0, "imsi": imsi}
                 self.deliver_reports.append(report)
-            _LOGGER.info(
-                "SMS to %s on port %d: %s", message["number"], port.number, status
-            )
-            if push:
-                await self._push_kind("sms_result", [result])
-                if report is not None:
-                    await self._push_kind("sms_deliver_status", [report])
+                pushes.append(("sms_deliver_status", report))
+            _LOGGER.info("SMS to %s: %s", message["number"], status)
+        if push:
+            for kind, item in pushes:
+                await self._push_kind(kind, [item])
         return finished
 
     # SMS in.
@@ -1280,7 +1274,7 @@ class DinstarSimulator:
             return []
         port.powered = True
         before = self._reg_before_power_off.pop(port.number, "REGISTER_OK")
-        if not port.load_card():
+        if not port.has_card:
             return self._set_reg(port, "NO_SIM")
         return self._set_reg(
             port, before if before in _KEPT_OVER_POWER_CYCLE else "REGISTER_OK"
@@ -1328,6 +1322,7 @@ class DinstarSimulator:
 
     def _get_cdr(self, params: dict[str, Any]) -> dict[str, Any]:
         ports = _as_ports(params.get("port"))
+        window = _window(params)
         # duration and the numbers come only in the pushed CDR (document §12.4).
         pushed_only = {"duration", "source_number", "destination_number"}
         return {
@@ -1335,7 +1330,7 @@ class DinstarSimulator:
                 {key: value for key, value in cdr.items() if key not in pushed_only}
                 for cdr in self.cdrs
                 if (ports is None or cdr["port"] in ports)
-                and _in_window(cdr["start_date"], params)
+                and _in_window(cdr["start_date"], window)
             ]
         }
 
@@ -1434,24 +1429,18 @@ class DinstarSimulator:
         body = await self._log_request(request)
         params = body if isinstance(body, dict) else dict(request.query)
         found = self._stk_session(params.get("port"))
-        item, action, param = (
-            params.get("item"),
-            params.get("action"),
-            params.get("param"),
-        )
-        if (
-            found is None
-            or (item is not None and isinstance(item, bool))
-            or (item is not None and not isinstance(item, int | str))
-            or (action is not None and not isinstance(action, str))
-            or (param is not None and not isinstance(param, str))
-        ):
-            return web.Response(status=400, text="Bad Request")
-        port, session = found
+        item, action, param = (params.get(k) for k in ("item", "action", "param"))
         try:
             item_id = None if item is None else _as_int(item)
         except _ApiError:
+            found = None
+        if (
+            found is None
+            or not isinstance(action, str | None)
+            or not isinstance(param, str | None)
+        ):
             return web.Response(status=400, text="Bad Request")
+        port, session = found
         if port.registered:
             session.go(item_id, action, param)
         # The document gives STKGo no answer body; an empty object is sent, and
@@ -1480,16 +1469,18 @@ class DinstarSimulator:
         if self.push_url is None:
             raise RuntimeError("push_url is not set")
         if isinstance(body, dict):
-            data = json.dumps(body, ensure_ascii=False).encode()
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
             kind = next((key for key in body if key != "sn"), None)
         else:
             data = body.encode() if isinstance(body, str) else body
             kind = None
         status = 0
+        # The system resolver, as on a box; unlike aiodns it leaves no thread.
+        connector = aiohttp.TCPConnector(resolver=aiohttp.ThreadedResolver())
         try:
             async with (
                 aiohttp.ClientSession(
-                    timeout=aiohttp.ClientTimeout(total=10)
+                    connector=connector, timeout=aiohttp.ClientTimeout(total=10)
                 ) as session,
                 session.post(
                     self.push_url,

@@ -20,8 +20,16 @@ type Pushes = asyncio.Queue[dict[str, Any]]
 
 
 @pytest.fixture
-async def sim(socket_enabled: None) -> AsyncGenerator[DinstarSimulator]:
-    simulator = DinstarSimulator(4, seed=1)
+def sim_options() -> dict[str, Any]:
+    """Constructor options of the `sim` fixture; parametrize to change them."""
+    return {}
+
+
+@pytest.fixture
+async def sim(
+    socket_enabled: None, sim_options: dict[str, Any]
+) -> AsyncGenerator[DinstarSimulator]:
+    simulator = DinstarSimulator(4, seed=1, **sim_options)
     await simulator.start()
     yield simulator
     await simulator.stop()
@@ -99,22 +107,25 @@ async def test_digest_auth_challenges_checks_and_reuses_nonces(
     assert [request.path for request in sim.requests] == ["/api/query_sms_in_queue"] * 3
 
 
-async def test_basic_auth(socket_enabled: None) -> None:
-    sim = DinstarSimulator(1, auth="basic", password="secret")
-    await sim.start()
-    try:
-        async with aiohttp.ClientSession(base_url=sim.url) as session:
-            async with session.get("/api/query_sms_in_queue") as response:
-                assert response.status == 401
-                assert response.headers["WWW-Authenticate"].startswith("Basic")
-            good = {"Authorization": aiohttp.encode_basic_auth("admin", "secret")}
-            async with session.get("/api/query_sms_in_queue", headers=good) as response:
-                assert (await response.json())["error_code"] == 200
-            bad = {"Authorization": aiohttp.encode_basic_auth("admin", "admin")}
-            async with session.get("/api/query_sms_in_queue", headers=bad) as response:
-                assert response.status == 401
-    finally:
-        await sim.stop()
+@pytest.mark.parametrize(
+    "sim_options",
+    [
+        {"auth": "basic", "password": "secret"},
+        {"auth": "digest_or_basic", "password": "secret"},
+    ],
+)
+async def test_basic_auth(sim: DinstarSimulator) -> None:
+    async with aiohttp.ClientSession(base_url=sim.url) as session:
+        async with session.get("/api/query_sms_in_queue") as response:
+            assert response.status == 401
+            schemes = response.headers.getall("WWW-Authenticate")
+        assert schemes[-1] == 'Basic realm="Dinstar Gateway"'
+        good = {"Authorization": aiohttp.encode_basic_auth("admin", "secret")}
+        async with session.get("/api/query_sms_in_queue", headers=good) as response:
+            assert (await response.json())["error_code"] == 200
+        bad = {"Authorization": aiohttp.encode_basic_auth("admin", "admin")}
+        async with session.get("/api/query_sms_in_queue", headers=bad) as response:
+            assert response.status == 401
 
 
 async def test_send_sms_is_queued_then_completed_with_pushes(
@@ -191,6 +202,8 @@ async def test_send_sms_refusals_and_stop(
     assert (await post(client, "/api/send_sms", {"text": "x"}))["error_code"] == 400
     numbers = {"number": ["1"] * 33}
     assert (await post(client, "/api/query_sms_result", numbers))["error_code"] == 413
+    bad_time = {"time_after": "2026-01-01T00:00:00"}
+    assert (await post(client, "/api/query_sms_result", bad_time))["error_code"] == 400
 
     answer = await post(
         client, "/api/send_sms", {"text": "x", "param": [{"number": "1"}]}
@@ -284,29 +297,39 @@ async def test_port_info_and_power_cycle(
     assert (up["status"], up["imsi"]) == ("up", sim.ports[1].imsi)
     assert up["sequence"] > down["sequence"]
 
+    reset = await get(client, "/api/set_port_info", port=1, action="reset")
+    assert reset["error_code"] == 200
+    await sim.drain()
+    statuses = [pushes.get_nowait()["register"][0]["status"] for _ in range(2)]
+    assert statuses == ["down", "up"]
+
     bad = await get(client, "/api/set_port_info", port=1, action="slot", param=1)
     assert bad["error_code"] == 400
     assert (await get(client, "/api/get_port_info"))["error_code"] == 400
 
 
-async def test_multi_sim_slot_switch(socket_enabled: None) -> None:
-    sim = DinstarSimulator(2, slots_per_port=4, seed=3)
-    await sim.start()
-    try:
-        async with digest_session(sim.url) as client:
-            assert sim.ports[0].slot == 0
-            third = sim.ports[0].sims[2]
-            assert third is not None
-            answer = await get(
-                client, "/api/set_port_info", port=0, action="slot", param=2
-            )
-            assert answer["error_code"] == 200
-            info = await get(
-                client, "/api/get_port_info", port=0, info_type="slot,imsi"
-            )
-            assert info["info"] == [{"port": 0, "imsi": third.imsi, "slot": 2}]
-    finally:
-        await sim.stop()
+@pytest.mark.parametrize("sim_options", [{"slots_per_port": 4}])
+async def test_multi_sim_slot_switch(
+    sim: DinstarSimulator, client: aiohttp.ClientSession, pushes: Pushes
+) -> None:
+    port = sim.ports[0]
+    old_imsi, third = port.imsi, port.sims[2]
+    assert port.slot == 0
+    assert third is not None
+    answer = await post(
+        client, "/api/set_port_info", {"port": 0, "action": "slot", "param": "2"}
+    )
+    assert answer["error_code"] == 200
+    info = await get(client, "/api/get_port_info", port=0, info_type="slot,imsi")
+    assert info["info"] == [{"port": 0, "imsi": third.imsi, "slot": 2}]
+    assert third.imsi != old_imsi
+
+    await sim.drain()
+    down, up = (pushes.get_nowait()["register"][0] for _ in range(2))
+    assert (down["status"], down["imsi"], down["slot"]) == ("down", "<NULL>", 0)
+    assert (up["status"], up["imsi"], up["slot"]) == ("up", third.imsi, 2)
+    bad = await get(client, "/api/set_port_info", port=0, action="slot", param=4)
+    assert bad["error_code"] == 400
 
 
 async def test_ussd_reply_after_delay(

@@ -1,0 +1,143 @@
+"""Run a fake gateway for the demo: `python -m simulator --type dinstar ...`.
+
+It listens until SIGINT/SIGTERM, completes the SMS it is asked to send, and
+every `--sms-every` seconds receives a realistic SMS on a random registered
+port and pushes it, so a Home Assistant pointed at it has something to show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import datetime, timedelta
+import logging
+import random
+import signal
+
+from .dinstar import AUTH_MODES, DinstarSimulator
+
+_LOGGER = logging.getLogger("simulator")
+
+# Real messages carry fullwidth Chinese punctuation and Cyrillic look-alikes.
+# ruff: noqa: RUF001
+
+# (sender, text); {code}, {parcel}, {amount} and {date} are filled at random.
+_MESSAGES = (
+    ("PrivatBank", "Код підтвердження: {code}. Нікому не повідомляйте цей код."),
+    ("monobank", "Your login code is {code}. Never share it, even with the bank."),
+    ("Sparkasse", "Ihre mobileTAN lautet {code}. Sie ist 5 Minuten gültig."),
+    ("95588", "您的验证码是{code}，5分钟内有效，请勿泄露给他人。"),
+    ("DHL", "Your parcel {parcel} will be delivered today, 10:00-14:00."),
+    ("NovaPoshta", "Посилка {parcel} прибула у відділення №12. Отримайте до {date}."),
+    ("Kyivstar", "Ваш баланс: {amount} грн. Пакет «Смарт»: 15 ГБ до {date}."),
+    ("Vodafone", "Balance: {amount} EUR. Your data pack renews on {date}."),
+    ("10086", "尊敬的客户，您的话费余额为{amount}元，请及时充值。"),
+    ("+4917612345678", "Hi! Are we still on for dinner at 7?"),
+    ("+380501234567", "Привіт! Передзвони, коли будеш вільний."),
+)
+_LONG_MESSAGE = (
+    "Telekom",
+    (
+        "Liebe Kundin, lieber Kunde, ab dem {date} gelten neue Preise für Ihren "
+        "Tarif. Ihr Datenvolumen steigt dabei kostenlos von 10 GB auf 15 GB pro "
+        "Monat. Alle Details zu den Änderungen finden Sie in Ihrem Kundencenter. "
+        "Sie müssen nichts weiter tun. Bei Fragen erreichen Sie uns rund um die "
+        "Uhr unter 2202. Ihre Telekom"
+    ),
+)
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
+    parser.add_argument("--type", choices=["dinstar"], default="dinstar")
+    parser.add_argument("--ports", type=int, default=8)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081, help="TCP port, 0 = any")
+    parser.add_argument("--username", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--serial", default="dbd2-0325-0044-0088")
+    parser.add_argument("--auth", choices=sorted(AUTH_MODES), default="digest")
+    parser.add_argument("--slots", type=int, default=1, help="SIM slots per port")
+    parser.add_argument("--push-url", help="where to POST pushes (webhook URL)")
+    parser.add_argument(
+        "--sms-every", type=float, default=45, help="seconds between SMS, 0 = never"
+    )
+    parser.add_argument("--ussd-delay", type=float, default=2)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    return parser.parse_args()
+
+
+async def _receive_random_sms(sim: DinstarSimulator, rng: random.Random) -> None:
+    ports = [port.number for port in sim.ports if port.registered]
+    if not ports:
+        _LOGGER.info("No registered port: no SMS this time")
+        return
+    sender, template = _LONG_MESSAGE if rng.random() < 0.1 else rng.choice(_MESSAGES)
+    text = template.format(
+        code=rng.randint(100000, 999999),
+        parcel=rng.randint(10**9, 10**10 - 1),
+        amount=f"{rng.uniform(3, 400):.2f}",
+        date=(
+            datetime.now().astimezone() + timedelta(days=rng.randint(2, 30))
+        ).strftime("%d.%m"),
+    )
+    await sim.receive_sms(rng.choice(ports), sender, text)
+
+
+async def _run(args: argparse.Namespace) -> None:
+    sim = DinstarSimulator(
+        args.ports,
+        serial=args.serial,
+        username=args.username,
+        password=args.password,
+        auth=args.auth,
+        slots_per_port=args.slots,
+        seed=args.seed,
+    )
+    sim.push_url = args.push_url
+    sim.auto_complete = True
+    sim.ussd_delay = args.ussd_delay
+    rng = random.Random(args.seed)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    await sim.start(args.host, args.port)
+    _LOGGER.info(
+        "Dinstar %s: %d ports, %s auth as %s, pushes to %s",
+        sim.serial,
+        len(sim.ports),
+        args.auth,
+        args.username,
+        args.push_url or "nowhere",
+    )
+    try:
+        if args.push_url:
+            # A box that boots announces itself (newer firmware's device push).
+            await sim.device_status("power_on")
+        interval = args.sms_every if args.sms_every > 0 else None
+        while True:
+            try:
+                await asyncio.wait_for(stopping.wait(), interval)
+            except TimeoutError:
+                await _receive_random_sms(sim, rng)
+            else:
+                break
+    finally:
+        _LOGGER.info("Stopping")
+        await sim.stop()
+
+
+def main() -> None:
+    """Parse the command line and run until interrupted."""
+    args = _parse_args()
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    asyncio.run(_run(args))
+
+
+if __name__ == "__main__":
+    main()
