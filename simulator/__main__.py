@@ -14,7 +14,7 @@ import logging
 import random
 import signal
 
-from .dinstar import AUTH_MODES, DinstarSimulator
+from .dinstar import AUTH_MODES, MAX_PORTS, DinstarSimulator
 
 _LOGGER = logging.getLogger("simulator")
 
@@ -65,7 +65,12 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--ussd-delay", type=float, default=2)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--verbose", action="store_true", help="log every request")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if not 1 <= args.ports <= MAX_PORTS:
+        parser.error(f"--ports must be 1..{MAX_PORTS}")
+    if not 1 <= args.slots <= 4:
+        parser.error("--slots must be 1..4")
+    return args
 
 
 async def _receive_random_sms(sim: DinstarSimulator, rng: random.Random) -> None:
