@@ -329,6 +329,9 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 changed |= self._apply_gateway_status(event.online)
         if changed:
             self.async_set_updated_data(self.data)
+        else:
+            # Nothing a port shows changed, but `last_push` did.
+            self.async_update_listeners()
 
     def _apply_port_status(self, change: PortStatusChange) -> bool:
         port = self.port_by_number(change.port)
