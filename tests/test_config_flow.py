@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
+from dataclasses import replace
 import re
 import socket
 from typing import Any
@@ -15,12 +16,18 @@ from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VER
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.gsm_gateway.api import SUPPORTED_TYPES
-from custom_components.gsm_gateway.config_flow import normalize_url, parse_recipients
+from custom_components.gsm_gateway.api import SUPPORTED_TYPES, GatewayInfo, GatewayType
+from custom_components.gsm_gateway.config_flow import (
+    GsmGatewayConfigFlow,
+    _entry_title,
+    normalize_url,
+    parse_recipients,
+)
 from custom_components.gsm_gateway.const import (
     CONF_DEFAULT_RECIPIENTS,
     CONF_GATEWAY_TYPE,
@@ -45,7 +52,7 @@ def mock_setup_entry() -> Generator[AsyncMock]:
 
 
 @pytest.fixture
-async def other_simulator() -> AsyncGenerator[DinstarSimulator]:
+async def other_simulator(socket_enabled: None) -> AsyncGenerator[DinstarSimulator]:
     """A second gateway, with another serial number."""
     sim = DinstarSimulator(8, serial=OTHER_SERIAL, seed=2)
     await sim.start(host="127.0.0.1", port=0)
@@ -54,7 +61,7 @@ async def other_simulator() -> AsyncGenerator[DinstarSimulator]:
 
 
 @pytest.fixture
-def closed_url() -> str:
+def closed_url(socket_enabled: None) -> str:
     """A URL on 127.0.0.1 where nothing listens."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -63,7 +70,7 @@ def closed_url() -> str:
 
 
 @pytest.fixture
-async def html_url() -> AsyncGenerator[str]:
+async def html_url(socket_enabled: None) -> AsyncGenerator[str]:
     """A web server on 127.0.0.1 that answers every request with a HTML page."""
 
     async def page(request: web.Request) -> web.Response:
@@ -86,6 +93,21 @@ def login(url: str, password: str = "admin") -> dict[str, Any]:
         CONF_PASSWORD: password,
         CONF_VERIFY_SSL: False,
     }
+
+
+def suggested_values(result: Any) -> dict[str, Any]:
+    """The values a form shows pre-filled."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+
+
+def placeholders(result: Any) -> dict[str, str]:
+    """The values a form fills into its text."""
+    assert result["description_placeholders"] is not None
+    return dict(result["description_placeholders"])
 
 
 async def start_dinstar_flow(hass: HomeAssistant) -> str:
@@ -128,7 +150,7 @@ async def test_dinstar_added_with_push_url_to_paste(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "push"
     assert result["last_step"] is True
-    push_url = result["description_placeholders"]["url"]
+    push_url = placeholders(result)["url"]
     assert push_url.startswith("http://192.168.1.10:8123/api/webhook/")
     webhook_id = push_url.rsplit("/", 1)[1]
     assert len(webhook_id) >= 32
@@ -138,7 +160,7 @@ async def test_dinstar_added_with_push_url_to_paste(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"Dinstar {SERIAL}"
+    assert result["title"] == "Dinstar 127.0.0.1"
     assert result["result"].unique_id == SERIAL
     assert result["data"] == {
         CONF_GATEWAY_TYPE: "dinstar",
@@ -157,12 +179,15 @@ async def test_push_url_without_known_address(
     """Home Assistant without a known URL shows the webhook path to complete."""
     flow_id = await start_dinstar_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, login(simulator.url)
-    )
+    with patch(
+        "homeassistant.components.webhook.get_url", side_effect=NoURLAvailableError
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, login(simulator.url)
+        )
 
     assert result["step_id"] == "push"
-    push_url = result["description_placeholders"]["url"]
+    push_url = placeholders(result)["url"]
     assert push_url.startswith("/api/webhook/")
 
     result = await hass.config_entries.flow.async_configure(flow_id, {})
@@ -262,7 +287,17 @@ async def test_unexpected_error_is_logged(
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://192.168.1.50", "http://", "http://gate way", "http://h:99999", " "]
+    "url",
+    [
+        "http://192.168.1.50/?x=1",
+        "http://192.168.1.50/#top",
+        "http://admin:admin@192.168.1.50",
+        "ftp://192.168.1.50",
+        "http://",
+        "http://gate way",
+        "http://h:99999",
+        " ",
+    ],
 )
 async def test_not_a_gateway_url(
     hass: HomeAssistant, simulator: DinstarSimulator, url: str
@@ -321,7 +356,7 @@ async def test_reauth(
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
-    assert result["description_placeholders"][CONF_URL] == simulator.url
+    assert placeholders(result)[CONF_URL] == simulator.url
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "wrong"}
@@ -422,13 +457,10 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
-    schema = result["data_schema"].schema
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in schema
-        if key.description and "suggested_value" in key.description
+    assert suggested_values(result) == {
+        CONF_SCAN_INTERVAL: 30,
+        CONF_DEFAULT_RECIPIENTS: "",
     }
-    assert suggested[CONF_SCAN_INTERVAL] == 30
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -446,13 +478,7 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
     }
 
     result = await hass.config_entries.options.async_init(config_entry.entry_id)
-    schema = result["data_schema"].schema
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in schema
-        if key.description and "suggested_value" in key.description
-    }
-    assert suggested == {
+    assert suggested_values(result) == {
         CONF_SCAN_INTERVAL: 120,
         CONF_DEFAULT_RECIPIENTS: "+491701234567, 112, +441632960961",
     }
@@ -471,7 +497,7 @@ async def test_options_reject_what_is_not_a_number(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_DEFAULT_RECIPIENTS: "invalid_number"}
-    assert result["description_placeholders"]["number"] == "mom"
+    assert placeholders(result)["number"] == "mom"
     assert config_entry.options == {}
 
     result = await hass.config_entries.options.async_configure(
@@ -491,6 +517,67 @@ async def test_options_reject_what_is_not_a_number(
 def test_not_phone_numbers(value: str) -> None:
     with pytest.raises(ValueError, match=re.escape(value)):
         parse_recipients(value)
+
+
+def test_recipients_written_as_people_write_them() -> None:
+    """Separators inside numbers go, duplicates and empty items too."""
+    assert parse_recipients(" +44 (20) 7946-0018 ,112, 112,, +44.20.7946.0018") == [
+        "+442079460018",
+        "112",
+    ]
+
+
+def test_title_without_a_name() -> None:
+    info = GatewayInfo(
+        type=GatewayType.DINSTAR,
+        unique_id=SERIAL,
+        name="",
+        manufacturer="Dinstar",
+        model="UC2000-VE",
+    )
+
+    assert _entry_title(GatewayType.DINSTAR, info) == f"UC2000-VE {SERIAL}"
+    assert (
+        _entry_title(GatewayType.DINSTAR, replace(info, model=None))
+        == f"Dinstar {SERIAL}"
+    )
+
+
+async def test_openvox_form_has_the_dinstar_shape(hass: HomeAssistant) -> None:
+    """OpenVox is not in the menu until its client works, but its form is ready."""
+    flow = GsmGatewayConfigFlow()
+    flow.hass = hass
+
+    result = await flow.async_step_openvox()
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "openvox"
+    assert result["data_schema"] is not None
+    assert [str(key) for key in result["data_schema"].schema] == [
+        CONF_URL,
+        CONF_USERNAME,
+        CONF_PASSWORD,
+        CONF_VERIFY_SSL,
+    ]
+
+
+async def test_options_read_recipients_stored_as_text(
+    hass: HomeAssistant, entry_data: dict[str, Any]
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=SERIAL,
+        data=entry_data,
+        options={CONF_SCAN_INTERVAL: 45, CONF_DEFAULT_RECIPIENTS: "+4917012345"},
+    )
+    entry.add_to_hass(hass)
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+
+    assert suggested_values(result) == {
+        CONF_SCAN_INTERVAL: 45,
+        CONF_DEFAULT_RECIPIENTS: "+4917012345",
+    }
 
 
 async def test_every_message_of_the_flow_is_translated(hass: HomeAssistant) -> None:
