@@ -20,6 +20,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.gsm_gateway.api import Capability
+from custom_components.gsm_gateway.api.dinstar import DinstarClient
 from custom_components.gsm_gateway.const import DOMAIN
 from simulator.dinstar import DinstarSimulator
 
@@ -108,3 +110,19 @@ async def test_gateway_refuses(
 
     assert raised.value.translation_domain == DOMAIN
     assert raised.value.translation_key == "refused"
+
+
+async def test_no_button_without_reset(
+    hass: HomeAssistant,
+    simulator: DinstarSimulator,
+    config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A gateway type that cannot reset modules gets no reset buttons."""
+    with patch.object(
+        DinstarClient, "capabilities", DinstarClient.capabilities - {Capability.RESET}
+    ):
+        await _setup(hass, config_entry)
+
+    assert config_entry.runtime_data.coordinator.data.ports
+    assert not er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)

@@ -21,6 +21,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.gsm_gateway.api import Capability
+from custom_components.gsm_gateway.api.dinstar import DinstarClient
 from custom_components.gsm_gateway.const import DOMAIN
 from simulator.dinstar import DinstarSimulator
 
@@ -152,3 +154,19 @@ async def test_single_sim_ports_have_no_slot(
     assert hass.states.get("sensor.port_0_registration") is not None
     assert entity_registry.async_get("select.port_0_sim_slot") is None
     assert entity_registry.async_get("sensor.port_0_active_sim_slot") is None
+
+
+async def test_no_select_without_slot_control(
+    hass: HomeAssistant,
+    simulator: DinstarSimulator,
+    config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A gateway type that cannot switch SIM slots gets no slot selects."""
+    with patch.object(
+        DinstarClient, "capabilities", DinstarClient.capabilities - {Capability.SLOT}
+    ):
+        await _setup(hass, config_entry)
+
+    assert config_entry.runtime_data.coordinator.data.ports
+    assert not er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)

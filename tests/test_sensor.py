@@ -24,7 +24,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.gsm_gateway.api import Sim
+from custom_components.gsm_gateway.api import Capability, Sim
+from custom_components.gsm_gateway.api.dinstar import DinstarClient
 from simulator.dinstar import DinstarSimulator
 
 from .conftest import SERIAL
@@ -285,3 +286,21 @@ async def test_port_that_appears_later(
     entry = entity_registry.async_get("sensor.port_31_registration")
     assert entry is not None
     assert entry.unique_id.startswith(SERIAL)
+
+
+async def test_only_what_the_gateway_type_reports(
+    hass: HomeAssistant, simulator: DinstarSimulator, config_entry: MockConfigEntry
+) -> None:
+    """Without call state, queue or push, those sensors are not created."""
+    reduced = DinstarClient.capabilities - {
+        Capability.CALL_STATE,
+        Capability.SMS_QUEUE,
+        Capability.PUSH,
+    }
+    with patch.object(DinstarClient, "capabilities", reduced):
+        await _setup(hass, config_entry)
+
+    assert _state(hass, "sensor.port_0_registration") == "registered"
+    assert hass.states.get("sensor.port_0_call_state") is None
+    assert hass.states.get(f"{GATEWAY}_sms_queue") is None
+    assert hass.states.get(f"{GATEWAY}_last_push") is None

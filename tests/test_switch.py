@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import replace
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -29,6 +30,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.gsm_gateway.api import Capability
+from custom_components.gsm_gateway.api.dinstar import DinstarClient
 from custom_components.gsm_gateway.const import DOMAIN
 from simulator.dinstar import DinstarSimulator
 
@@ -140,3 +143,36 @@ async def test_unreachable_gateway(
         await _switch(hass, SERVICE_TURN_OFF, "switch.port_2_module_power")
 
     assert raised.value.translation_key == "cannot_connect"
+
+
+async def test_no_switch_without_power_control(
+    hass: HomeAssistant,
+    simulator: DinstarSimulator,
+    config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A gateway type that cannot switch modules gets no power switches."""
+    with patch.object(
+        DinstarClient, "capabilities", DinstarClient.capabilities - {Capability.POWER}
+    ):
+        await _setup(hass, config_entry)
+
+    assert config_entry.runtime_data.coordinator.data.ports
+    assert not er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
+
+
+async def test_power_read_from_registration(
+    hass: HomeAssistant, simulator: DinstarSimulator, config_entry: MockConfigEntry
+) -> None:
+    """Where a gateway does not report module power, power_off tells it."""
+    await simulator.set_registration(2, "POWER_OFF", push=False)
+    await _setup(hass, config_entry)
+    coordinator = config_entry.runtime_data.coordinator
+    ports = {
+        key: replace(port, powered=None) for key, port in coordinator.data.ports.items()
+    }
+    coordinator.async_set_updated_data(replace(coordinator.data, ports=ports))
+    await hass.async_block_till_done()
+
+    assert _state(hass, "switch.port_2_module_power") == STATE_OFF
+    assert _state(hass, "switch.port_1_module_power") == STATE_ON
