@@ -143,7 +143,8 @@ class HttpClient:
     ) -> None:
         # A bare "192.168.1.50" is what users type for a LAN box: read it as http.
         base = URL(url if "://" in url else f"http://{url}")
-        self.base_url: URL = base.with_path(base.path.rstrip("/"))
+        self.base_url: URL = base.with_path(base.path.rstrip("/")).with_query(None)
+        self._base_path = base.path.rstrip("/")
         self._session = session
         self._username = username
         self._password = password
@@ -159,7 +160,7 @@ class HttpClient:
 
     def url_for(self, path: str, params: Mapping[str, str] | None = None) -> URL:
         """Build the URL of `path` (starting with "/") under the base URL."""
-        url = self.base_url.with_path(self.base_url.path + path)
+        url = self.base_url.with_path(self._base_path + path)
         return url.with_query(dict(params)) if params else url
 
     async def request(
@@ -273,7 +274,7 @@ class HttpClient:
             return None
         password = self._password or ""
         if self._scheme == "basic":
-            return aiohttp.BasicAuth(self._username, password).encode()
+            return aiohttp.encode_basic_auth(self._username, password)
         assert self._digest is not None
         return _digest_header(
             self._digest,

@@ -1,0 +1,1 @@
+"""Tests of the gateway clients, without Home Assistant."""
