@@ -30,7 +30,9 @@ async def test_setup_and_unload(
 ) -> None:
     """The entry loads, creates the gateway and its ports, and unloads cleanly."""
     assert init_integration.state is ConfigEntryState.LOADED
-    gateway = device_registry.async_get_device(identifiers={(DOMAIN, SERIAL)})
+    gateway = device_registry.async_get_device_by_identifier(
+        (DOMAIN, SERIAL), init_integration.entry_id
+    )
     assert gateway is not None
     ports = [
         d
@@ -40,6 +42,7 @@ async def test_setup_and_unload(
         if d.via_device_id == gateway.id
     ]
     assert len(ports) == 8
+    coordinator = init_integration.runtime_data.coordinator
 
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
@@ -48,7 +51,7 @@ async def test_setup_and_unload(
         f"/api/webhook/{WEBHOOK_ID}", json={"sn": SERIAL, "sms": []}
     )
     assert response.status == 200  # the webhook component's answer for unknown ids
-    assert init_integration.runtime_data.coordinator.pushes_received == 0
+    assert coordinator.pushes_received == 0
 
 
 async def test_unreachable_gateway_retries(
@@ -134,8 +137,12 @@ async def test_stale_port_devices_can_be_removed(
         config_entry_id=init_integration.entry_id,
         identifiers={(DOMAIN, f"{SERIAL}_99")},
     )
-    live = device_registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_0")})
-    gateway = device_registry.async_get_device(identifiers={(DOMAIN, SERIAL)})
+    live = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{SERIAL}_0"), init_integration.entry_id
+    )
+    gateway = device_registry.async_get_device_by_identifier(
+        (DOMAIN, SERIAL), init_integration.entry_id
+    )
     assert live is not None
     assert gateway is not None
 

@@ -17,8 +17,6 @@ from homeassistant.util import dt as dt_util
 from .api import (
     REGISTERED_STATES,
     CallEvent,
-    CallEventState,
-    CallRecord,
     Capability,
     GatewayAuthError,
     GatewayClient,
@@ -60,8 +58,8 @@ from .const import (
 from .messages import MessageTracker
 from .webhook import async_webhook_url
 
-USSD_DEDUP_SECONDS = 120
-"""A USSD reply seen by polling and by push within this window is one fact."""
+RECENT_FACT_SECONDS = 300
+"""A fact without an id seen again within this window is the same fact."""
 
 
 @dataclass(kw_only=True)
@@ -111,7 +109,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         self._first_poll_done = False
         self._registrations: dict[str, Registration] = {}
         self._port_devices: dict[str, str] = {}
-        self._recent_ussd: dict[tuple[int | None, str], float] = {}
+        self._recent_facts: dict[tuple[Any, ...], float] = {}
 
     @override
     async def _async_setup(self) -> None:
@@ -267,29 +265,42 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             },
         )
 
+    def _first_time(self, key: tuple[Any, ...]) -> bool:
+        """Tell whether a fact without an id was not seen in the last minutes.
+
+        USSD replies and calls carry no id: the same one by poll and push, or a
+        push the gateway repeats, is recognised by its content.
+        """
+        now = time.monotonic()
+        self._recent_facts = {
+            known: seen
+            for known, seen in self._recent_facts.items()
+            if now - seen < RECENT_FACT_SECONDS
+        }
+        if key in self._recent_facts:
+            return False
+        self._recent_facts[key] = now
+        return True
+
     @callback
     def fire_ussd(self, reply: UssdReply) -> None:
         """Fire `ussd_received` once per reply, however it reached us."""
-        now = time.monotonic()
-        self._recent_ussd = {
-            key: seen
-            for key, seen in self._recent_ussd.items()
-            if now - seen < USSD_DEDUP_SECONDS
-        }
-        key = (reply.port, reply.text)
-        if key in self._recent_ussd:
-            return
-        self._recent_ussd[key] = now
-        port = self.port_by_number(reply.port)
-        self.hass.bus.async_fire(
-            EVENT_USSD_RECEIVED,
-            {
-                ATTR_CONFIG_ENTRY_ID: self.config_entry.entry_id,
-                ATTR_DEVICE_ID: self.device_id_for_port(port),
-                ATTR_PORT: reply.port,
-                ATTR_TEXT: reply.text,
-            },
-        )
+        if self._first_time(("ussd", reply.port, reply.text)):
+            self._fire(
+                EVENT_USSD_RECEIVED,
+                self.port_by_number(reply.port),
+                {ATTR_TEXT: reply.text},
+            )
+
+    @callback
+    def _fire_call(self, call: CallEvent) -> None:
+        key = ("call", call.port, call.number, call.state, call.timestamp)
+        if self._first_time(key):
+            self._fire(
+                EVENT_CALL,
+                self.port_by_number(call.port),
+                {ATTR_NUMBER: call.number, ATTR_STATE: call.state.value},
+            )
 
     @callback
     def async_handle_push(self, push: Push) -> None:
@@ -309,20 +320,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             if isinstance(event, UssdReply):
                 self.fire_ussd(event)
             elif isinstance(event, CallEvent):
-                self._fire(
-                    EVENT_CALL,
-                    self.port_by_number(event.port),
-                    {ATTR_NUMBER: event.number, ATTR_STATE: event.state.value},
-                )
-            elif isinstance(event, CallRecord):
-                self._fire(
-                    EVENT_CALL,
-                    self.port_by_number(event.port),
-                    {
-                        ATTR_NUMBER: event.source_number or event.destination_number,
-                        ATTR_STATE: CallEventState.ENDED.value,
-                    },
-                )
+                self._fire_call(event)
             elif isinstance(event, PortStatusChange):
                 changed |= self._apply_port_status(event)
             elif isinstance(event, GatewayStatusChange) and event.online is not None:

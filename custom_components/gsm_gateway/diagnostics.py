@@ -21,9 +21,12 @@ TO_REDACT = {
     "iccid",
     "phone_number",
     "serial_number",
+    "serial",
     "unique_id",
     "mac",
     "url",
+    "configuration_url",
+    "name",
     "webhook_url",
     "default_recipients",
 }
