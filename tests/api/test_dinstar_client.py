@@ -530,6 +530,16 @@ async def test_tracking_ends_after_the_timeout(
     assert not client.has_pending_sends()
 
 
+async def test_tracking_is_bounded(
+    client: DinstarClient, sim: DinstarSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("custom_components.gsm_gateway.api.dinstar.MAX_TRACKED", 3)
+    result = await client.send_sms(send(numbers(5)))
+    await client.fetch_sms_statuses()
+    asked = sim.requests[-1].body["user_id"]
+    assert asked == [int(m.message_id or "") for m in result.messages[2:]]
+
+
 async def test_push_and_poll_tell_each_fact_once(
     client: DinstarClient, sim: DinstarSimulator, push_sink: PushSink
 ) -> None:
@@ -574,6 +584,7 @@ async def test_stop_sms(client: DinstarClient, sim: DinstarSimulator) -> None:
     await client.stop_sms(result.task_ids[0])
     assert sim.requests[-1].query == {"task_id": str(result.task_ids[0])}
     assert {m["status"] for m in sim.outbox} == {"STOPPED"}
+    assert not client.has_pending_sends()  # never sent: nothing more to learn
     with pytest.raises(GatewayRefusedError, match="no such send task") as err:
         await client.stop_sms(result.task_ids[0])
     assert err.value.code == 404
@@ -1155,14 +1166,15 @@ async def test_results_without_port_time_or_ref(
 ) -> None:
     stub.answer("/api/send_sms", {"error_code": 202, "task_id": 1})
     client = make_client(stub.url)
-    result = await client.send_sms(send(["+380 50 111"]))
+    result = await client.send_sms(send(["+380 (50) 1-1.1"]))
+    assert result.messages[0].number == "+38050111"
     user_id = int(result.messages[0].message_id or "")
     stub.answer(
         "/api/query_sms_result",
         {
             "error_code": 200,
             "result": [
-                {"user_id": user_id, "number": "+380 50 111", "status": "SENT_OK"},
+                {"user_id": user_id, "number": "+38050111", "status": "SENT_OK"},
                 {"user_id": user_id + 1000, "number": "9", "status": "SENT_OK"},
             ],
         },
@@ -1180,7 +1192,7 @@ async def test_results_without_port_time_or_ref(
         (str(user_id), SmsStatus.DELIVERED),
     ]
     # Nothing about the port or the time was known: not asked for either.
-    assert stub.bodies("/api/query_sms_deliver_status") == [{"number": ["+380 50 111"]}]
+    assert stub.bodies("/api/query_sms_deliver_status") == [{"number": ["+38050111"]}]
 
 
 async def test_odd_push_values(client: DinstarClient) -> None:

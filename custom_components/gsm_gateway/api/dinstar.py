@@ -89,6 +89,8 @@ MAX_USER_IDS_PER_QUERY: Final = 128
 we ask about at most as many messages as one send request may carry, and about
 the rest in the next cycle, to keep answers small."""
 MAX_USSD_BYTES: Final = 60
+MAX_TRACKED: Final = 10_000
+"""Sent messages followed at most; beyond, the oldest are forgotten."""
 USER_ID_LIMIT: Final = 2**31
 """`user_id` is an integer >= 0; we keep it within 31 bits (a C `int`)."""
 TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
@@ -207,6 +209,7 @@ class _SentMessage:
     delivery_report: bool
     created: float
     """`time.monotonic()` when sent, to stop following it some day."""
+    task_id: int | None = None
     status: SmsStatus = SmsStatus.QUEUED
     ref_id: int | None = None
     sent_time: datetime | None = None
@@ -284,8 +287,8 @@ class DinstarClient(GatewayClient):
             ("remain_credit",) if include_remain_credit else ()
         )
         self._tracking_timeout = status_tracking_timeout
-        # A random start makes ids unique across restarts (with 2^31 values,
-        # a clash needs two runs to start within a few sends of each other).
+        # A random start keeps ids apart across restarts: two runs that used
+        # n ids each overlap with a chance of about 2n / 2^31.
         self._next_user_id = secrets.randbelow(USER_ID_LIMIT)
         self._sent: dict[int, _SentMessage] = {}
         self._ports: dict[int, Port] = {}
@@ -379,7 +382,8 @@ class DinstarClient(GatewayClient):
         a later refusal marks that part and the rest failed instead, so the
         caller learns what did go out.
         """
-        numbers = [number.strip() for number in request.numbers if number.strip()]
+        # Users write "+1 (555) 123-45 67"; the modem wants digits (and "+").
+        numbers = [n for n in map(_dial_string, request.numbers) if n]
         if not numbers:
             raise GatewayBadRequestError("no number to send to")
         if too_long := [n for n in numbers if len(n.encode()) > MAX_NUMBER_BYTES]:
@@ -436,7 +440,8 @@ class DinstarClient(GatewayClient):
                     for n in rest
                 ]
                 break
-            if (task_id := _int(answer.get("task_id"))) is not None:
+            task_id = _int(answer.get("task_id"))
+            if task_id is not None:
                 task_ids.append(task_id)
             now = time.monotonic()
             for number, user_id in zip(batch, user_ids, strict=True):
@@ -446,6 +451,7 @@ class DinstarClient(GatewayClient):
                     port=port,
                     delivery_report=request.delivery_report,
                     created=now,
+                    task_id=task_id,
                 )
                 messages.append(
                     SentMessage(
@@ -535,6 +541,14 @@ class DinstarClient(GatewayClient):
             "GET", "/api/stop_sms", params={"task_id": str(task_id)}
         )
         _check(answer, reasons={404: "no such send task (already sent?)"})
+        # Assumption: what had no result yet was never sent, and the gateway
+        # will report nothing more about it: stop following it.
+        for user_id in [
+            u
+            for u, m in self._sent.items()
+            if m.task_id == task_id and _STATUS_RANK[m.status] < 2
+        ]:
+            del self._sent[user_id]
 
     # --- receiving SMS --------------------------------------------------------
 
@@ -920,6 +934,10 @@ class DinstarClient(GatewayClient):
         limit = time.monotonic() - self._tracking_timeout
         for user_id in [u for u, m in self._sent.items() if m.created < limit]:
             del self._sent[user_id]
+        # Bound the memory of bulk senders: the oldest go first (dicts keep
+        # insertion order, which is sending order).
+        for user_id in list(self._sent)[: max(len(self._sent) - MAX_TRACKED, 0)]:
+            del self._sent[user_id]
 
     def _find_sent(
         self, port: int | None, number: str, ref_id: int | None
@@ -1175,6 +1193,11 @@ def _int(value: Any) -> int | None:
         if re.fullmatch(r"-?\d+", value):
             return int(value)
     return None
+
+
+def _dial_string(number: str) -> str:
+    """Remove what people write into numbers for reading: spaces, -, (, ), ."""
+    return re.sub(r"[\s\-().]", "", number)
 
 
 def _number_key(number: str) -> str:
