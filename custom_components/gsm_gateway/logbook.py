@@ -93,22 +93,23 @@ def async_describe_events(
     @callback
     def sms_received(event: Event) -> dict[str, str]:
         data = event.data
-        return entry(data, f"SMS from {data.get(ATTR_SENDER)} on {port_name(data)}")
+        sender = data.get(ATTR_SENDER) or "an unknown sender"
+        return entry(data, f"SMS from {sender} on {port_name(data)}")
 
     @callback
     def sms_status(event: Event) -> dict[str, str]:
         data = event.data
         status = data.get(ATTR_STATUS, "")
         phrase = STATUS_PHRASES.get(status, status)
-        return entry(
-            data,
-            f"SMS to {data.get(ATTR_NUMBER)} {phrase} ({port_name(data)})",
-        )
+        number = data.get(ATTR_NUMBER) or "an unknown number"
+        return entry(data, f"SMS to {number} {phrase} ({port_name(data)})")
 
     @callback
     def ussd_received(event: Event) -> dict[str, str]:
         data = event.data
-        return entry(data, f"USSD reply on {port_name(data)}: {data.get(ATTR_TEXT)}")
+        return entry(
+            data, f"USSD reply on {port_name(data)}: {data.get(ATTR_TEXT, '')}"
+        )
 
     @callback
     def call(event: Event) -> dict[str, str]:

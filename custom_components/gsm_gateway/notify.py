@@ -135,7 +135,11 @@ async def async_get_service(
     entry: GsmGatewayConfigEntry | None = hass.config_entries.async_get_entry(
         discovery_info[ATTR_ENTRY_ID]
     )
-    if entry is None or entry.state is not ConfigEntryState.LOADED:
+    # Discovery runs while the entry is still being set up.
+    if entry is None or entry.state not in (
+        ConfigEntryState.SETUP_IN_PROGRESS,
+        ConfigEntryState.LOADED,
+    ):
         return None
     service = GsmGatewayNotificationService(
         entry.entry_id, slugify(discovery_info[CONF_NAME])
