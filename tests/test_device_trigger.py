@@ -160,6 +160,8 @@ async def test_missed_call_trigger(
         {
             "missed": trigger(device_id, "missed_call"),
             "ended": trigger(device_id, "call_ended"),
+            "from home": trigger(device_id, "missed_call", number="+380671112233"),
+            "from work": trigger(device_id, "missed_call", number="+380670000000"),
         },
     )
     fired = async_capture_events(hass, "triggered")
@@ -167,7 +169,10 @@ async def test_missed_call_trigger(
     await simulator.missed_call(5, "+380671112233")
     await hass.async_block_till_done()
 
-    assert [(e.data["name"], e.data["port"]) for e in fired] == [("missed", 5)]
+    assert sorted((e.data["name"], e.data["port"]) for e in fired) == [
+        ("from home", 5),
+        ("missed", 5),
+    ]
 
 
 async def test_sim_status_trigger(
@@ -237,6 +242,7 @@ async def test_trigger_on_a_device_of_another_integration(
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=other.entry_id, identifiers={("other", "1")}
     )
-    with pytest.raises(InvalidDeviceAutomationConfig) as err:
-        await async_get_triggers(hass, device.id)
-    assert err.value.translation_key == "device_not_found"
+    for device_id in (device.id, "no-such-device"):
+        with pytest.raises(InvalidDeviceAutomationConfig) as err:
+            await async_get_triggers(hass, device_id)
+        assert err.value.translation_key == "device_not_found"

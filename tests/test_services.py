@@ -10,8 +10,12 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Event, HomeAssistant, ServiceResponse
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.core import Context, Event, HomeAssistant, ServiceResponse
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+)
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
@@ -19,6 +23,7 @@ import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockUser,
     async_capture_events,
 )
 
@@ -901,3 +906,95 @@ def test_action_texts_match_services_yaml() -> None:
                 )
     for section in ("services", "selector", "device_automation", "exceptions"):
         assert english[section] == strings[section]
+
+
+async def test_cdr_window_without_zone_is_local_time(
+    hass: HomeAssistant, simulator: DinstarSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A start without a zone is Home Assistant's local time."""
+    start = dt_util.now() - timedelta(hours=4)
+    response = await call(
+        hass,
+        "get_cdr",
+        {
+            "config_entry_id": init_integration.entry_id,
+            "start": start.replace(tzinfo=None).isoformat(),
+        },
+        response=True,
+    )
+
+    assert response is not None
+    assert len(response["records"]) == 2
+    (body,) = sent_requests(simulator, "/api/get_cdr")
+    assert body["time_after"].startswith(f"{start:%Y-%m-%d}")
+
+
+async def test_send_sms_without_a_number(
+    hass: HomeAssistant, simulator: DinstarSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Separators alone are no recipient."""
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            "send_sms",
+            {
+                "config_entry_id": init_integration.entry_id,
+                "number": " ; , ",
+                "message": "Hi",
+            },
+        )
+
+    assert err.value.translation_key == "no_recipients"
+    assert sent_requests(simulator, "/api/send_sms") == []
+
+
+async def test_two_gateways(
+    hass: HomeAssistant,
+    simulator: DinstarSimulator,
+    init_integration: MockConfigEntry,
+    entry_data: dict[str, Any],
+) -> None:
+    """Sends may span gateways; a one-port action may not."""
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        title="Second",
+        unique_id="second",
+        data=entry_data | {"webhook_id": "fedcba9876543210fedcba9876543210"},
+    )
+    second.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done()
+    devices = [port_device(init_integration, 1), port_device(second, 6)]
+
+    response = await call(
+        hass,
+        "send_sms",
+        {"device_id": devices, "number": "+12345", "message": "Twice"},
+        response=True,
+    )
+    assert response is not None
+    assert [m["port"] for m in response["messages"]] == [1, 6]
+    assert [m["port"] for m in simulator.outbox] == [1, 6]
+
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "stk_view", {"device_id": devices}, response=True)
+    assert err.value.translation_key == "one_gateway_only"
+
+
+async def test_module_actions_are_for_administrators(
+    hass: HomeAssistant,
+    simulator: DinstarSimulator,
+    init_integration: MockConfigEntry,
+    hass_read_only_user: MockUser,
+) -> None:
+    """A user who is not an administrator cannot power a module off."""
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            "set_power",
+            {"device_id": port_device(init_integration, 1), "power": "off"},
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+
+    assert simulator.ports[1].powered is True
