@@ -17,6 +17,7 @@ from homeassistant.exceptions import (
     Unauthorized,
 )
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.selector import validate_selector
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
 import probatio
@@ -63,7 +64,7 @@ def statuses(events: list[Event[Any]]) -> list[tuple[str, str]]:
     return [(event.data["number"], event.data["status"]) for event in events]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def fast_ussd(init_integration: MockConfigEntry) -> None:
     """Poll for USSD replies without the production pause between polls."""
     init_integration.runtime_data.client._ussd_poll_interval = 0.01
@@ -433,6 +434,7 @@ async def test_status_found_by_polling_without_push(
     assert statuses(events) == [("+12345", "queued"), ("+12345", "failed")]
 
 
+@pytest.mark.usefixtures("fast_ussd")
 async def test_send_ussd_returns_the_reply_and_fires_once(
     hass: HomeAssistant,
     simulator: DinstarSimulator,
@@ -465,6 +467,7 @@ async def test_send_ussd_returns_the_reply_and_fires_once(
     }
 
 
+@pytest.mark.usefixtures("fast_ussd")
 async def test_send_ussd_without_port_uses_the_best_signal(
     hass: HomeAssistant, simulator: DinstarSimulator, init_integration: MockConfigEntry
 ) -> None:
@@ -892,6 +895,7 @@ def test_action_texts_match_services_yaml() -> None:
     assert set(strings["services"]) == set(services)
     assert set(icons["services"]) == set(services)
     for name, service in services.items():
+        validate_selector({"target": service["target"]})
         texts = strings["services"][name]
         assert texts["name"]
         assert texts["description"]
@@ -899,6 +903,7 @@ def test_action_texts_match_services_yaml() -> None:
         for field_name, field in service["fields"].items():
             assert texts["fields"][field_name]["name"]
             assert texts["fields"][field_name]["description"]
+            validate_selector(field["selector"])
             selector = next(iter(field["selector"].values())) or {}
             if key := selector.get("translation_key"):
                 assert set(strings["selector"][key]["options"]) == set(

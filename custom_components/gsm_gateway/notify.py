@@ -101,10 +101,14 @@ class GsmGatewayNotifyEntity(GsmPortEntity, NotifyEntity):
                 translation_key="no_default_recipients",
                 translation_placeholders={"gateway": entry.title},
             )
+        if (port := self.coordinator.data.ports.get(self.port_key)) is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="port_unknown",
+                translation_placeholders={"device": self.entity_id},
+            )
         await async_send_sms(
-            Target(entry=entry, ports=(self.port,)),
-            numbers,
-            sms_text(message, title),
+            Target(entry=entry, ports=(port,)), numbers, sms_text(message, title)
         )
 
 
