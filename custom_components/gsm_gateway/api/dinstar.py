@@ -410,6 +410,8 @@ class DinstarClient(GatewayClient):
         }
         if ports:
             body["port"] = ports
+        # Without `port` the gateway chooses among its registered ports (the
+        # parameter is optional); which one is learned from the send result.
         port = ports[0] if len(ports) == 1 else None
         start = self.requests_made
         messages: list[SentMessage] = []

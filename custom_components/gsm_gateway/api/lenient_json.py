@@ -10,9 +10,9 @@ change the meaning of a document that needed it:
    outside a string starts a string, a closing one inside a string ends it when
    what follows can only follow a string (`,` `}` `]` `:` or the end). Inside a
    string and followed by anything else it is kept as text.
-2. Raw line breaks inside strings (PDF copy artifacts such as
-   `"timestamp":"2016-07` + line break + `-12 15:46:18"`): dropped. JSON forbids them, and
-   in the vendors' examples they are never part of the value.
+2. Raw line breaks inside strings (PDF copy artifacts: a timestamp broken as
+   `"2016-07` / `-12 15:46:18"` over two lines): dropped. JSON forbids them,
+   and in the vendors' examples they are never part of the value.
 3. Trailing commas before `}` or `]` (`{...},]` in several Dinstar examples):
    dropped.
 4. A number opened with a quote that is never closed (`"input_type":"2,` in
@@ -20,7 +20,10 @@ change the meaning of a document that needed it:
    number. Only a quote, digits and a comma directly followed by a quoted key
    and a colon are rewritten, so a real string such as `"2,"` is left alone.
 
-A UTF-8 byte order mark is skipped in every case.
+A UTF-8 byte order mark is skipped in every case. Bytes are read as UTF-8
+(the Chinese STK title of the Dinstar document is UTF-8; no gateway is known
+to answer in another charset); a stray invalid byte becomes U+FFFD rather
+than losing the whole answer.
 """
 
 from __future__ import annotations
