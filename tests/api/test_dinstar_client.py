@@ -646,6 +646,8 @@ async def test_ussd_reply_is_waited_for(
 ) -> None:
     sim.ussd_replies["*100#"] = "Balance: 3.20"
     sim.ussd_delay = 0.05
+    client.ussd_poll_interval = 0.005
+    assert client.ussd_poll_interval == 0.005
     reply = await client.send_ussd(2, " *100# ", timeout=5)
     assert reply == UssdReply(port=2, text="Balance: 3.20")
     sent = [r for r in sim.requests if r.path == "/api/send_ussd"]

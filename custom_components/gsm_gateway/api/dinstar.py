@@ -295,6 +295,15 @@ class DinstarClient(GatewayClient):
         self._set_port_post = False
 
     @property
+    def ussd_poll_interval(self) -> float:
+        """Seconds between two reads of a USSD reply while one is awaited."""
+        return self._ussd_poll_interval
+
+    @ussd_poll_interval.setter
+    def ussd_poll_interval(self, value: float) -> None:
+        self._ussd_poll_interval = value
+
+    @property
     def requests_made(self) -> int:
         """HTTP requests sent so far, challenges included (SPEC §8)."""
         return self._http.requests_made
