@@ -8,7 +8,7 @@ import time
 from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -110,6 +110,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         self._registrations: dict[str, Registration] = {}
         self._port_devices: dict[str, str] = {}
         self._recent_facts: dict[tuple[Any, ...], float] = {}
+        self._push_listeners: list[CALLBACK_TYPE] = []
 
     @override
     async def _async_setup(self) -> None:
@@ -265,6 +266,16 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             },
         )
 
+    @callback
+    def async_add_push_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `listener` after every push (for what only pushes change).
+
+        Kept apart from the coordinator's listeners so that a burst of pushes
+        does not rewrite every entity's state once per push.
+        """
+        self._push_listeners.append(listener)
+        return lambda: self._push_listeners.remove(listener)
+
     def _first_time(self, key: tuple[Any, ...]) -> bool:
         """Tell whether a fact without an id was not seen in the last minutes.
 
@@ -327,9 +338,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 changed |= self._apply_gateway_status(event.online)
         if changed:
             self.async_set_updated_data(self.data)
-        else:
-            # Nothing a port shows changed, but `last_push` did.
-            self.async_update_listeners()
+        for listener in list(self._push_listeners):
+            listener()
 
     def _apply_port_status(self, change: PortStatusChange) -> bool:
         port = self.port_by_number(change.port)

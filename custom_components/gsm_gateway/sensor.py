@@ -62,6 +62,8 @@ class GsmGatewaySensorDescription(SensorEntityDescription):
 
     has_fn: Callable[[GatewayClient], bool] = lambda _client: True
     value_fn: Callable[[GsmGatewayCoordinator], StateType | datetime]
+    push_driven: bool = False
+    """Changed by pushes alone: updated after each push, not on each poll only."""
 
 
 PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
@@ -164,6 +166,7 @@ GATEWAY_SENSORS: tuple[GsmGatewaySensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         has_fn=lambda client: client.supports(Capability.PUSH),
         value_fn=lambda coordinator: coordinator.last_push,
+        push_driven=True,
     ),
 )
 
@@ -218,6 +221,14 @@ class GsmGatewaySensor(GsmGatewayEntity, SensorEntity):
     """A sensor of the gateway device."""
 
     entity_description: GsmGatewaySensorDescription
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        if self.entity_description.push_driven:
+            self.async_on_remove(
+                self.coordinator.async_add_push_listener(self.async_write_ha_state)
+            )
 
     @property
     @override
