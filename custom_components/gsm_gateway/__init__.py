@@ -10,6 +10,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
 
 from . import notify
 from .api import ClientConfig, GatewayType, create_client
@@ -49,6 +50,8 @@ def client_config(entry: GsmGatewayConfigEntry) -> ClientConfig:
         password=entry.data.get("password"),
         verify_ssl=entry.data.get("verify_ssl", False),
         api_key=entry.data.get("api_key"),
+        timezone=dt_util.get_default_time_zone(),
+        unique_id=entry.unique_id,
     )
 
 

@@ -7,6 +7,7 @@ the shared interface (`GatewayClient`), models and errors.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
 
 import aiohttp
 
@@ -66,6 +67,10 @@ class ClientConfig:
     verify_ssl: bool = False
     api_key: str | None = None
     timeout: float = 10.0
+    timezone: tzinfo | None = None
+    """The zone the gateway's clock runs in, for times it sends without one."""
+    unique_id: str | None = None
+    """The identity known from before (a push of another gateway is refused)."""
 
 
 def create_client(
@@ -75,7 +80,9 @@ def create_client(
     if gateway_type is GatewayType.DINSTAR:
         from .dinstar import DinstarClient  # noqa: PLC0415
 
-        return DinstarClient(session, config)
+        return DinstarClient(
+            session, config, serial=config.unique_id, timezone=config.timezone
+        )
     raise GatewayNotSupportedError(f"gateway type {gateway_type}")
 
 

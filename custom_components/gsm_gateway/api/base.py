@@ -79,7 +79,12 @@ class GatewayClient(ABC):
         """Cancel a send task still in the gateway's queue."""
         raise self._unsupported(Capability.STOP_SMS)
 
-    async def send_ussd(self, port: int | None, code: str, timeout: float) -> UssdReply:
+    async def send_ussd(
+        self,
+        port: int | None,
+        code: str,
+        timeout: float,  # noqa: ASYNC109 - waiting for the reply is the call's job
+    ) -> UssdReply:
         """Send a USSD code and wait up to `timeout` seconds for the reply."""
         raise self._unsupported(Capability.USSD)
 
