@@ -1,0 +1,136 @@
+"""The benchmark's results as a table for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _row(rows: list[tuple[str, str]], label: str, value: Any, unit: str = "") -> None:
+    if value is None:
+        text = "n/a"
+    elif isinstance(value, float):
+        text = f"{value:,.2f}"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        text = str(value)
+    rows.append((label, f"{text} {unit}".rstrip()))
+
+
+def table(r: dict[str, Any]) -> str:
+    """Sections of label / value lines, the machine first."""
+    m = r["machine"]
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+
+    rows: list[tuple[str, str]] = []
+    _row(rows, "CPU", f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB")
+    _row(rows, "Python / Home Assistant", f"{m['python']} / {m['homeassistant']}")
+    _row(rows, "Linux", m["kernel"])
+    _row(rows, "load average at start", " ".join(map(str, m["load_average_at_start"])))
+    sections.append(("Machine", rows))
+
+    rows = []
+    pushes = r["push_count"]
+    _row(
+        rows,
+        f"webhook POST -> bus event, median ({pushes} pushes)",
+        r["push_p50_ms"],
+        "ms",
+    )
+    _row(rows, "webhook POST -> bus event, p99", r["push_p99_ms"], "ms")
+    _row(
+        rows, "webhook POST -> HTTP answer, median", r["push_http_answer_p50_ms"], "ms"
+    )
+    a, b = r["burst_concurrent"], r["burst_one_push"]
+    _row(
+        rows,
+        f"{a['pushes']:,} concurrent pushes: events / lost / s",
+        f"{a['events']:,} / {a['lost_before_poll']:,} / {a['seconds']:.2f}",
+    )
+    _row(
+        rows,
+        f"one push of {b['messages']:,} messages ({b['body_kib']:.0f} KiB): events / lost / s",
+        f"{b['events']:,} / {b['lost_before_poll']:,} / {b['seconds']:.2f}",
+    )
+    poll = r["poll_after_pushes"]
+    _row(
+        rows,
+        f"next poll lists all {poll['messages_listed']:,} again: events fired",
+        poll["events_fired"],
+    )
+    _row(
+        rows,
+        "burst total: events / lost / duplicated / s",
+        f"{r['burst_events']:,} / {r['burst_lost']:,} / {r['burst_duplicated']:,}"
+        f" / {r['burst_seconds']:.2f}",
+    )
+    sections.append(("Push (webhook -> gsm_gateway_sms_received)", rows))
+
+    rows = []
+    interval, cycles = r["poll_interval_seconds"], r["poll_cycles_measured"]
+    for ports, requests in r["poll_requests_per_cycle"].items():
+        _row(
+            rows,
+            f"gsm_gateway, {ports:>2} port(s), {r['poll_entities'][ports]} entities",
+            f"{requests:g} requests, {r['poll_cpu_ms_per_cycle'][ports]:.2f} ms CPU",
+        )
+    _row(
+        rows,
+        f"rest + template, 32 ports, {r['rest_entities']} sensors",
+        f"{r['rest_requests_per_cycle']:g} requests, {r['rest_cpu_ms_per_cycle']:.2f} ms CPU",
+    )
+    _row(
+        rows,
+        "CPU ratio rest / gsm_gateway (32 ports)",
+        r["poll_cpu_ratio_rest_over_ours"],
+        "x",
+    )
+    _row(rows, "idle CPU subtracted", r["idle_cpu_ms_per_s"], "ms/s")
+    sections.append(
+        (f"Polling, per cycle ({cycles} cycles each at {interval} s)", rows)
+    )
+
+    rows = []
+    _row(
+        rows,
+        f"add 32 x 4 gateway via config flow ({r['setup_entities_enabled_32x4']} entities, "
+        f"{r['setup_devices_32x4']} devices)",
+        r["setup_seconds_32x4"],
+        "s",
+    )
+    _row(rows, "reload it", r["setup_reload_seconds_32x4"], "s")
+    _row(
+        rows,
+        "memory (RSS) it adds",
+        f"{r['setup_memory_mib']:.1f} MiB ({r['ha_rss_mib_without']:.0f} -> "
+        f"{r['ha_rss_mib_with_32x4']:.0f} MiB)",
+    )
+    for key, label in (("without", "without it"), ("with_32x4", "with it")):
+        runs = r[f"startup_seconds_{key}_runs"]
+        _row(
+            rows,
+            f"Home Assistant start-up {label} (median of {len(runs)})",
+            f"{r[f'startup_seconds_{key}']:.2f} s  ({', '.join(f'{x:.2f}' for x in runs)})",
+        )
+    _row(rows, "(first boot of a fresh folder)", r["startup_seconds_first_boot"], "s")
+    sections.append(("Set-up", rows))
+
+    rows = []
+    _row(
+        rows,
+        f"one SMS to {r['send_numbers']:,} numbers: HTTP requests",
+        f"{r['send_1000_requests']} (ceil({r['send_numbers']}/128) = "
+        f"{r['send_1000_expected_requests']})",
+    )
+    _row(rows, "... seconds until the action's response", r["send_1000_seconds"], "s")
+    _row(rows, "... messages in the response", r["send_1000_messages_in_response"])
+    sections.append(("Sending (gsm_gateway.send_sms, return_response)", rows))
+
+    width = max(len(label) for _, rows in sections for label, _ in rows)
+    lines = []
+    for title, rows in sections:
+        lines.append(title)
+        lines += [f"  {label:<{width}}  {value}" for label, value in rows]
+        lines.append("")
+    lines.append(f"Whole run: {r['bench_wall_seconds']:.0f} s (scripts/bench)")
+    return "\n".join(lines)
