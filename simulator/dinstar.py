@@ -18,7 +18,7 @@ import base64
 import binascii
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 import functools
 import hashlib
 import hmac
@@ -113,13 +113,14 @@ _OPERATORS = (
 _IMEI_TAC = "86307001"  # the module of the document's get_port_info example
 
 
-def gateway_time(when: datetime | None = None) -> str:
-    """Format a time as the gateway writes it: local time, no zone.
+def gateway_time(when: datetime | None = None, zone: tzinfo | None = None) -> str:
+    """Format a time as the gateway writes it: its local time, no zone.
 
     Real boxes use the clock and zone set on their web UI; the simulator uses
-    the machine's local time, which is what a box on the same LAN would show.
+    `zone`, by default the machine's local zone, which is what a box on the
+    same LAN would show.
     """
-    moment = when.astimezone() if when else datetime.now().astimezone()
+    moment = (when or datetime.now(UTC)).astimezone(zone)
     return moment.strftime(TIME_FORMAT)
 
 
@@ -450,6 +451,7 @@ class DinstarSimulator:
         auth: str = "digest",
         slots_per_port: int = 1,
         seed: int | None = None,
+        timezone: tzinfo | None = None,
     ) -> None:
         if not 1 <= port_count <= MAX_PORTS:
             raise ValueError(f"port_count must be 1..{MAX_PORTS}")
@@ -458,6 +460,8 @@ class DinstarSimulator:
         if not 1 <= slots_per_port <= 4:
             raise ValueError("slots_per_port must be 1..4")
         self.serial = serial
+        self.timezone = timezone
+        """The zone of the gateway's clock; None is the machine's local zone."""
         self.username = username
         self.password = password
         self.auth = auth
@@ -540,9 +544,13 @@ class DinstarSimulator:
         port.load_card()
         return port
 
+    def _now(self) -> datetime:
+        """The gateway clock's time, in its zone."""
+        return datetime.now(UTC).astimezone(self.timezone)
+
     def _seed_cdrs(self) -> None:
         """Give get_cdr some history: an incoming, an outgoing, a missed call."""
-        now = datetime.now().astimezone()
+        now = self._now()
         for hours, direction, duration in ((5, "gsm->ip", 74), (3, "ip->gsm", 12)):
             port = self.ports[self._rng.randrange(len(self.ports))]
             start = now - timedelta(hours=hours)
@@ -571,8 +579,8 @@ class DinstarSimulator:
             )
         )
 
-    @staticmethod
     def _cdr(
+        self,
         port: SimPort,
         start: datetime,
         answer: datetime | None,
@@ -586,8 +594,8 @@ class DinstarSimulator:
         # answer_date is "" and the caller is the one who hung up.
         return {
             "port": port.number,
-            "start_date": gateway_time(start),
-            "answer_date": gateway_time(answer) if answer else "",
+            "start_date": gateway_time(start, self.timezone),
+            "answer_date": gateway_time(answer, self.timezone) if answer else "",
             "direction": direction,
             "ip": "172.16.100.136" if direction == "ip->gsm" else "",
             "codec": "G.711U" if answer else "",
@@ -901,7 +909,7 @@ class DinstarSimulator:
             raise _ApiError(550)
         task_id = self._next_task_id
         self._next_task_id += 1
-        now = gateway_time()
+        now = gateway_time(zone=self.timezone)
         for number, user_id, body in messages:
             port = self._pick_port(candidates)
             self.outbox.append(
@@ -1014,7 +1022,7 @@ class DinstarSimulator:
         for message in finished:
             imsi = self.ports[message["port"]].imsi
             message["status"] = status
-            message["time"] = gateway_time()
+            message["time"] = gateway_time(zone=self.timezone)
             message["succ_count"] = 0 if status == "FAILED" else message["count"]
             # ref_id is the first TP-MR of the message; each part takes one.
             message["ref_id"] = self._next_ref_id
@@ -1050,7 +1058,11 @@ class DinstarSimulator:
         sim_port = self._port(port)
         sms_id = self._next_sms_id
         self._next_sms_id += 1
-        when = timestamp if isinstance(timestamp, str) else gateway_time(timestamp)
+        when = (
+            timestamp
+            if isinstance(timestamp, str)
+            else gateway_time(timestamp, self.timezone)
+        )
         message = {
             "incoming_sms_id": sms_id,
             "port": port,
@@ -1337,7 +1349,7 @@ class DinstarSimulator:
     async def missed_call(self, port: int, number: str, *, push: bool = True) -> None:
         """Ring a port and hang up: a CDR, and the missed_call push (an object)."""
         sim_port = self._port(port)
-        now = datetime.now().astimezone()
+        now = self._now()
         self.cdrs.append(
             self._cdr(
                 sim_port,
@@ -1353,7 +1365,11 @@ class DinstarSimulator:
         if push:
             await self._push_kind(
                 "missed_call",
-                {"time": gateway_time(now), "port": port, "number": number},
+                {
+                    "time": gateway_time(now, self.timezone),
+                    "port": port,
+                    "number": number,
+                },
             )
 
     async def answered_call(
@@ -1367,7 +1383,7 @@ class DinstarSimulator:
     ) -> None:
         """Record an answered call and push its CDR (only answered calls are pushed)."""
         sim_port = self._port(port)
-        end = datetime.now().astimezone()
+        end = self._now()
         answer = end - timedelta(seconds=duration)
         incoming = direction == "gsm->ip"
         cdr = self._cdr(

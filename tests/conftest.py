@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -52,11 +53,19 @@ def slots_per_port() -> int:
 
 @pytest.fixture
 async def simulator(
-    port_count: int, slots_per_port: int, socket_enabled: None
+    hass: HomeAssistant, port_count: int, slots_per_port: int, socket_enabled: None
 ) -> AsyncGenerator[DinstarSimulator]:
-    """A Dinstar gateway on 127.0.0.1, Digest auth, admin/admin."""
+    """A Dinstar gateway on 127.0.0.1, Digest auth, admin/admin.
+
+    Its clock runs in Home Assistant's zone, as a gateway set up on the same
+    LAN would.
+    """
     sim = DinstarSimulator(
-        port_count, serial=SERIAL, slots_per_port=slots_per_port, seed=1
+        port_count,
+        serial=SERIAL,
+        slots_per_port=slots_per_port,
+        seed=1,
+        timezone=dt_util.get_default_time_zone(),
     )
     await sim.start(host="127.0.0.1", port=0)
     yield sim
