@@ -296,6 +296,53 @@ async def test_oversized_push_is_refused(
     assert all_events == []
 
 
+async def test_oversized_push_without_length_is_refused(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    push_client: TestClient,
+    all_events: list[Any],
+) -> None:
+    """A chunked push (no Content-Length) is cut off once over the limit."""
+
+    async def chunks() -> Any:
+        yield b'{"sn": "' + SERIAL.encode() + b'", "sms": [], "pad": "'
+        for _ in range(MAX_PUSH_BYTES // 4096 + 1):
+            yield b"x" * 4096
+        yield b'"}'
+
+    response = await push_client.post(URL, data=chunks())
+    await hass.async_block_till_done()
+
+    assert response.status == 400
+    assert await response.text() == "push too large"
+    assert all_events == []
+
+
+async def test_push_in_small_pieces_is_read_whole(
+    hass: HomeAssistant,
+    simulator: DinstarSimulator,
+    init_integration: MockConfigEntry,
+    push_client: TestClient,
+) -> None:
+    """A push arriving in pieces is read whole before it is parsed."""
+    events = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    body = (
+        b'{"sn": "' + SERIAL.encode() + b'", "sms": [{"incoming_sms_id": 50, '
+        b'"port": 1, "number": "+1", "smsc": "", '
+        b'"timestamp": "2025-01-01 00:00:00", "text": "in pieces"}]}'
+    )
+
+    async def pieces() -> Any:
+        for start in range(0, len(body), 7):
+            yield body[start : start + 7]
+
+    response = await push_client.post(URL, data=pieces())
+    await hass.async_block_till_done()
+
+    assert response.status == 200
+    assert [e.data["text"] for e in events] == ["in pieces"]
+
+
 async def test_polled_messages_without_push_raise_a_repair_issue(
     hass: HomeAssistant,
     simulator: DinstarSimulator,

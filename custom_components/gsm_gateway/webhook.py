@@ -32,6 +32,18 @@ def async_webhook_url(hass: HomeAssistant, entry: ConfigEntry) -> str:
         return webhook.async_generate_path(webhook_id)
 
 
+async def _read_body(request: web.Request) -> bytes | None:
+    """Read the body, or None once it is over the limit (never all of it)."""
+    if (request.content_length or 0) > MAX_PUSH_BYTES:
+        return None
+    body = bytearray()
+    while chunk := await request.content.read(MAX_PUSH_BYTES + 1 - len(body)):
+        body += chunk
+        if len(body) > MAX_PUSH_BYTES:
+            return None
+    return bytes(body)
+
+
 def async_register_webhook(
     hass: HomeAssistant, entry: ConfigEntry, coordinator: GsmGatewayCoordinator
 ) -> None:
@@ -41,8 +53,8 @@ def async_register_webhook(
     async def handle(
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
-        body = await request.content.read(MAX_PUSH_BYTES + 1)
-        if len(body) > MAX_PUSH_BYTES:
+        body = await _read_body(request)
+        if body is None:
             LOGGER.debug("Push of more than %s bytes refused", MAX_PUSH_BYTES)
             return web.Response(status=HTTPStatus.BAD_REQUEST, text="push too large")
         try:
