@@ -24,7 +24,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from simulator.dinstar import DinstarSimulator
 
-ONLINE = "binary_sensor.dinstar_127_0_0_1_online"
+ONLINE = "binary_sensor.dinstar_8_port_gateway_online"
 
 
 @pytest.fixture(autouse=True)

@@ -160,7 +160,7 @@ async def test_dinstar_added_with_push_url_to_paste(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Dinstar 127.0.0.1"
+    assert result["title"] == "Dinstar 8-port gateway"
     assert result["result"].unique_id == SERIAL
     assert result["data"] == {
         CONF_GATEWAY_TYPE: "dinstar",

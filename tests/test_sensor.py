@@ -31,7 +31,7 @@ from simulator.dinstar import DinstarSimulator
 
 from .conftest import SERIAL
 
-GATEWAY = "sensor.dinstar_127_0_0_1"
+GATEWAY = "sensor.dinstar_32_port_gateway"
 
 # port: (Dinstar reg, Dinstar callstate) -> (SPEC registration, SPEC call_state)
 MIXED_PORTS: dict[int, tuple[tuple[str, str], tuple[str, str]]] = {

@@ -340,7 +340,7 @@ class DinstarClient(GatewayClient):
         return GatewayInfo(
             type=GatewayType.DINSTAR,
             unique_id=unique_id,
-            name=f"Dinstar {self._http.base_url.host}",
+            name=f"Dinstar {len(ports)}-port gateway",
             manufacturer="Dinstar",
             model=model,
             port_count=len(ports),
