@@ -26,9 +26,11 @@ ensure_venv() {
     if [ -x "$VPY" ] && python_ok "$VPY"; then
         return
     fi
-    [ -x "$PYTHON" ] && python_ok "$PYTHON" || die "Python >= 3.14.2 not found at $PYTHON.
+    if ! { [ -x "$PYTHON" ] && python_ok "$PYTHON"; }; then
+        die "Python >= 3.14.2 not found at $PYTHON.
 On a machine without it, first install it: ../shared/toolchain/install-python3.14
 (or point PYTHON=/path/to/python3.14 at one)."
+    fi
     if [ -e "$VENV" ]; then
         say "replacing .venv (its Python is missing or older than 3.14.2)"
         rm -rf "$VENV"
@@ -112,7 +114,9 @@ install_server_requirements() {
 
 # Packages Home Assistant must not try to pip-install at start-up (they failed above).
 skipped_packages() {
-    [ -s "$SKIPPED_FILE" ] && paste -sd, "$SKIPPED_FILE" || true
+    if [ -s "$SKIPPED_FILE" ]; then
+        paste -sd, "$SKIPPED_FILE"
+    fi
 }
 
 # Hook for tests/e2e: a headless browser from Debian, installed only when missing.
