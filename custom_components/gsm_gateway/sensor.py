@@ -168,6 +168,15 @@ GATEWAY_SENSORS: tuple[GsmGatewaySensorDescription, ...] = (
         value_fn=lambda coordinator: coordinator.last_push,
         push_driven=True,
     ),
+    GsmGatewaySensorDescription(
+        key="push_url",
+        translation_key="push_url",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # Shown on the device page for gateways whose push target is set by
+        # hand in their web UI (SPEC §2).
+        has_fn=lambda client: client.supports(Capability.PUSH),
+        value_fn=lambda coordinator: coordinator.webhook_url,
+    ),
 )
 
 
