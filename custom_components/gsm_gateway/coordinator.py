@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import time
@@ -78,6 +80,23 @@ def port_identifier(info: GatewayInfo, port_key: str) -> tuple[str, str]:
     return (DOMAIN, f"{info.unique_id}_{port_key}")
 
 
+@contextmanager
+def _update_errors(translation_key: str) -> Iterator[None]:
+    """Turn gateway errors into what the coordinator expects: reauth or retry."""
+    try:
+        yield
+    except GatewayAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except GatewayError as err:
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key=translation_key,
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
 class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     """Polls the gateway, takes its pushes, and fires the bus events of SPEC §5."""
 
@@ -114,21 +133,11 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
 
     @override
     async def _async_setup(self) -> None:
-        try:
+        with _update_errors("cannot_connect"):
             self.info = await self.client.get_info()
             await self.tracker.async_load()
             if not self.tracker.initialized and self.client.supports(Capability.INBOX):
                 self.tracker.async_start_history(await self.client.fetch_inbox(None))
-        except GatewayAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
-        except GatewayError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(err)},
-            ) from err
         device = dr.async_get(self.hass).async_get_or_create(
             config_entry_id=self.config_entry.entry_id,
             identifiers={(DOMAIN, self.info.unique_id)},
@@ -146,7 +155,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
 
     @override
     async def _async_update_data(self) -> GatewayState:
-        try:
+        with _update_errors("update_failed"):
             state = await self.client.poll()
             if self.client.supports(Capability.INBOX):
                 found = self.tracker.async_polled(
@@ -156,16 +165,6 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                     self._note_unannounced()
             if self.client.has_pending_sends():
                 self.tracker.async_statuses(await self.client.fetch_sms_statuses())
-        except GatewayAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
-        except GatewayError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
         self._first_poll_done = True
         self._sync_ports(state)
         return state
