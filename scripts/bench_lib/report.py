@@ -45,12 +45,14 @@ def table(r: dict[str, Any]) -> str:
     _row(
         rows,
         f"{a['pushes']:,} concurrent pushes: events / lost / s",
-        f"{a['events']:,} / {a['lost_before_poll']:,} / {a['seconds']:.2f}",
+        f"{a['events']:,} / {a['lost_before_poll']:,} / {a['seconds']:.2f}"
+        f"  (HA CPU {a['ha_cpu_seconds']:.2f} s)",
     )
     _row(
         rows,
         f"one push of {b['messages']:,} messages ({b['body_kib']:.0f} KiB): events / lost / s",
-        f"{b['events']:,} / {b['lost_before_poll']:,} / {b['seconds']:.2f}",
+        f"{b['events']:,} / {b['lost_before_poll']:,} / {b['seconds']:.2f}"
+        f"  (HA CPU {b['ha_cpu_seconds']:.2f} s)",
     )
     poll = r["poll_after_pushes"]
     _row(
@@ -76,13 +78,25 @@ def table(r: dict[str, Any]) -> str:
         )
     _row(
         rows,
+        f"gsm_gateway, 32 ports, only the {r['poll_same_entities']} sensors rest has",
+        f"{r['poll_requests_per_cycle']['32']:g} requests, "
+        f"{r['poll_cpu_ms_per_cycle_32_same_entities']:.2f} ms CPU",
+    )
+    _row(
+        rows,
         f"rest + template, 32 ports, {r['rest_entities']} sensors",
         f"{r['rest_requests_per_cycle']:g} requests, {r['rest_cpu_ms_per_cycle']:.2f} ms CPU",
     )
     _row(
         rows,
-        "CPU ratio rest / gsm_gateway (32 ports)",
+        "CPU ratio rest / gsm_gateway, 32 ports, all its entities",
         r["poll_cpu_ratio_rest_over_ours"],
+        "x",
+    )
+    _row(
+        rows,
+        "CPU ratio rest / gsm_gateway, 32 ports, the same 96 sensors",
+        r["poll_cpu_ratio_rest_over_ours_same_entities"],
         "x",
     )
     _row(rows, "idle CPU subtracted", r["idle_cpu_ms_per_s"], "ms/s")

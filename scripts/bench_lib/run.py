@@ -41,6 +41,8 @@ from simulator.dinstar import DinstarSimulator
 from .hass import BenchError, HassApi, HassProcess, SeededEntry, new_webhook_id
 
 EVENT_SMS_RECEIVED = "gsm_gateway_sms_received"
+SAME_AS_REST = frozenset({"signal_strength", "registration", "call_state"})
+"""The per-port sensors the `rest` comparison makes, by translation key."""
 REG_MAP = {
     "REGISTER_OK": "registered",
     "SEARCHING_NETWORK": "searching",
@@ -56,8 +58,8 @@ REG_MAP = {
 class Options:
     """What one run does; the defaults keep it under about five minutes."""
 
-    interval: int = 2
-    cycles: int = 8
+    interval: int = 1
+    cycles: int = 15
     pushes: int = 200
     burst: int = 1000
     send_numbers: int = 1000
@@ -84,6 +86,7 @@ class EventLog:
     """`gsm_gateway_sms_received` events seen on the websocket, by text."""
 
     counts: Counter[str] = field(default_factory=Counter)
+    first_seen: dict[str, float] = field(default_factory=dict)
     waiters: dict[str, asyncio.Future[float]] = field(default_factory=dict)
     last_seen: float = 0.0
 
@@ -91,6 +94,7 @@ class EventLog:
         now = time.perf_counter()
         text = event.get("data", {}).get("text", "")
         self.counts[text] += 1
+        self.first_seen.setdefault(text, now)
         self.last_seen = now
         waiter = self.waiters.pop(text, None)
         if waiter is not None and not waiter.done():
@@ -455,6 +459,14 @@ class Bench:
             for ports, gateway in self.pollers.items()
         }
 
+        # Like for like: only what the rest configuration offers enabled.
+        gateway = self.pollers[32]
+        same = await self._only_entities(gateway.entry_id, SAME_AS_REST)
+        self.say(f"polling 32 ports, only the {same} sensors rest offers too")
+        await self.api_required.set_polling(gateway.entry_id, enabled=True)
+        same_measured = await self._measure_cycles(gateway)
+        await self.api_required.set_polling(gateway.entry_id, enabled=False)
+
         self.say(f"rest + 96 sensors: {self.options.cycles} cycles")
         self.hass.write_rest_yaml(
             rest_yaml(self.rest_gw.sim.url, 32, self.options.interval)
@@ -478,6 +490,7 @@ class Bench:
 
         ours = {str(p): per_cycle_ms(m) for p, m in measured.items()}
         rest_ms = per_cycle_ms(rest)
+        same_ms = per_cycle_ms(same_measured)
         self.results |= {
             "poll_interval_seconds": self.options.interval,
             "poll_cycles_measured": self.options.cycles,
@@ -490,6 +503,11 @@ class Bench:
             "rest_cpu_ms_per_cycle": round(rest_ms, 2),
             "poll_cpu_ratio_rest_over_ours": (
                 round(rest_ms / ours["32"], 2) if ours["32"] > 0 else None
+            ),
+            "poll_same_entities": same,
+            "poll_cpu_ms_per_cycle_32_same_entities": round(same_ms, 2),
+            "poll_cpu_ratio_rest_over_ours_same_entities": (
+                round(rest_ms / same_ms, 2) if same_ms > 0 else None
             ),
         }
 
@@ -548,7 +566,10 @@ class Bench:
         }
 
     async def _await_texts(self, texts: list[str], t0: float) -> float:
-        """Until every text fired or nothing came for 5 s (at most 120 s)."""
+        """Until every text fired or nothing came for 5 s (at most 120 s).
+
+        Returns the seconds from t0 to the last of these texts' events.
+        """
         deadline = time.perf_counter() + 120
         while time.perf_counter() < deadline:
             if self.events.seen(texts) == len(texts):
@@ -557,7 +578,8 @@ class Bench:
             if quiet > 5:
                 break
             await asyncio.sleep(0.01)
-        return self.events.last_seen - t0
+        seen = [self.events.first_seen[t] for t in texts if t in self.events.first_seen]
+        return max(seen, default=t0) - t0
 
     async def bursts(self) -> None:
         """1,000 concurrent pushes; one push of 1,000; then a poll sees them all."""
@@ -567,12 +589,14 @@ class Bench:
         messages = [
             await self._inbox_message(t, i % ports) for i, t in enumerate(texts_a)
         ]
+        cpu0 = self.hass.cpu_seconds()
         t0 = time.perf_counter()
         statuses = await asyncio.gather(
             *(self._push([m]) for m in messages), return_exceptions=True
         )
         posted = time.perf_counter() - t0
         seconds_a = await self._await_texts(texts_a, t0)
+        cpu_a = self.hass.cpu_seconds() - cpu0
         refused_a = sum(1 for s in statuses if s != 200)
 
         self.say(f"burst: one push carrying {count} messages")
@@ -581,9 +605,11 @@ class Bench:
             await self._inbox_message(t, i % ports) for i, t in enumerate(texts_b)
         ]
         body_kib = len(json.dumps({"sn": self.io.sim.serial, "sms": messages})) / 1024
+        cpu0 = self.hass.cpu_seconds()
         t0 = time.perf_counter()
         status_b = await self._push(messages)
         seconds_b = await self._await_texts(texts_b, t0)
+        cpu_b = self.hass.cpu_seconds() - cpu0
 
         seen_a, seen_b = self.events.seen(texts_a), self.events.seen(texts_b)
         # The gateway's inbox holds every pushed message: the next poll lists
@@ -619,6 +645,7 @@ class Bench:
                 "http_not_200": refused_a,
                 "seconds": round(seconds_a, 2),
                 "seconds_to_post_all": round(posted, 2),
+                "ha_cpu_seconds": round(cpu_a, 2),
             },
             "burst_one_push": {
                 "messages": count,
@@ -627,6 +654,7 @@ class Bench:
                 "events": seen_b,
                 "lost_before_poll": count - seen_b,
                 "seconds": round(seconds_b, 2),
+                "ha_cpu_seconds": round(cpu_b, 2),
             },
             "poll_after_pushes": {
                 "messages_listed": len(every),
@@ -636,6 +664,20 @@ class Bench:
                 self.events.counts[t] - 1 for t in every if self.events.counts[t] > 1
             ),
         }
+
+    async def _only_entities(self, entry_id: str, keys: frozenset[str]) -> int:
+        """Disable an entry's entities but those with these translation keys."""
+        kept = 0
+        for entity in await self.api_required.entities_of(entry_id):
+            keep = entity.get("translation_key") in keys
+            kept += keep
+            if not keep and not entity.get("disabled_by"):
+                await self.api_required.ws_command(
+                    "config/entity_registry/update",
+                    entity_id=entity["entity_id"],
+                    disabled_by="user",
+                )
+        return kept
 
     def _inbox_queries(self) -> int:
         return sum(
@@ -666,6 +708,7 @@ class Bench:
         numbers = [f"+49151{index:08d}" for index in range(count)]
         requests0 = self.io.sim.request_count
         sends0 = sum(1 for r in self.io.sim.requests if r.path == "/api/send_sms")
+        cpu0 = self.hass.cpu_seconds()
         t0 = time.perf_counter()
         response = await self.api_required.call_service(
             "gsm_gateway",
@@ -678,6 +721,7 @@ class Bench:
             response=True,
         )
         seconds = time.perf_counter() - t0
+        cpu = self.hass.cpu_seconds() - cpu0
         messages = (response or {}).get("messages", [])
         self.results |= {
             "send_numbers": count,
@@ -687,6 +731,7 @@ class Bench:
             )
             - sends0,
             "send_1000_seconds": round(seconds, 3),
+            "send_1000_ha_cpu_seconds": round(cpu, 3),
             "send_1000_messages_in_response": len(messages),
             "send_1000_expected_requests": math.ceil(count / 128),
         }
