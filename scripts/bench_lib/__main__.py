@@ -67,8 +67,10 @@ async def _main(options: Options) -> dict[str, object]:
     bench = Bench(options, ROOT)
     task = asyncio.current_task()
     assert task is not None
-    # SIGTERM like Ctrl+C: cancel, so that the cleanup in Bench.run runs.
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    # Ctrl+C and SIGTERM cancel the run, so that the cleanup in Bench.run runs
+    # (also where SIGINT came in ignored, as for a background job of a script).
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, task.cancel)
     return await bench.run()
 
 

@@ -178,6 +178,11 @@ def rest_yaml(sim_url: str, ports: int, interval: int) -> str:
     return json.dumps([resource_conf], indent=1) + "\n"
 
 
+def _number(value: float) -> float | int:
+    """A whole number as an int, else rounded to 2 places."""
+    return int(value) if value == int(value) else round(value, 2)
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))
@@ -190,8 +195,6 @@ class Bench:
     def __init__(self, options: Options, repo_root: Path) -> None:
         self.options = options
         self.repo_root = repo_root
-        self.tmp = Path(tempfile.mkdtemp(prefix="gsm-gateway-bench-"))
-        self.hass = HassProcess(self.tmp / "config", repo_root)
         self.session: aiohttp.ClientSession | None = None
         self.api: HassApi | None = None
         self.results: dict[str, Any] = {}
@@ -211,6 +214,11 @@ class Bench:
             self.rest_gw.sim,
             self.io.sim,
         ]
+        # Last: nothing after it can fail before run() takes care of cleanup.
+        self.tmp = Path(tempfile.mkdtemp(prefix="gsm-gateway-bench-"))
+        self.hass = HassProcess(self.tmp / "config", repo_root)
+        self.rest_hass = HassProcess(self.tmp / "rest-config", repo_root)
+        self._rest_api: HassApi | None = None
 
     def say(self, text: str) -> None:
         """Progress on stderr."""
@@ -224,13 +232,14 @@ class Bench:
         self.results["machine"] = machine_info()
         logging.getLogger("simulator").setLevel(logging.WARNING)
         _raise_fd_limit()
-        for sim in self.sims:
-            await sim.start("127.0.0.1", 0)
         # No pool limit: the concurrent burst opens one connection a push.
         connector = aiohttp.TCPConnector(limit=0)
         self.session = aiohttp.ClientSession(connector=connector)
         self.api = HassApi(self.hass, self.session)
+        self._rest_api = HassApi(self.rest_hass, self.session)
         try:
+            for sim in self.sims:
+                await sim.start("127.0.0.1", 0)
             await self.first_boot()
             await self.startup_and_setup()
             await self.startup_with_gateway()
@@ -242,15 +251,20 @@ class Bench:
         finally:
             await self.close()
         self.results["bench_wall_seconds"] = round(time.monotonic() - wall, 1)
+        self.results["machine"]["load_average_at_end"] = [
+            round(x, 2) for x in os.getloadavg()
+        ]
         return self.results
 
     async def close(self) -> None:
         """Stop Home Assistant and the simulators; remove the temporary folder."""
-        if self.api is not None:
-            with _suppress_errors():
-                await self.api.close_ws()
-        if self.hass.running:
-            await asyncio.to_thread(self.hass.stop)
+        for api in (self.api, self._rest_api):
+            if api is not None:
+                with _suppress_errors():
+                    await api.close_ws()
+        for hass in (self.hass, self.rest_hass):
+            if hass.running:
+                await asyncio.to_thread(hass.stop)
         if self.session is not None:
             await self.session.close()
         for sim in self.sims:
@@ -274,11 +288,12 @@ class Bench:
         await self.api_required.close_ws()
         await asyncio.to_thread(self.hass.stop)
 
-    async def idle_cpu_rate(self, seconds: float) -> float:
-        """Home Assistant's CPU seconds per second while nothing is asked of it."""
-        cpu0, t0 = self.hass.cpu_seconds(), time.monotonic()
+    @staticmethod
+    async def idle_cpu_rate(hass: HassProcess, seconds: float) -> float:
+        """A Home Assistant's CPU seconds per second while nothing is asked of it."""
+        cpu0, t0 = hass.cpu_seconds(), time.monotonic()
         await asyncio.sleep(seconds)
-        return (self.hass.cpu_seconds() - cpu0) / (time.monotonic() - t0)
+        return (hass.cpu_seconds() - cpu0) / (time.monotonic() - t0)
 
     # --- 1. first boot ------------------------------------------------------
 
@@ -415,7 +430,9 @@ class Bench:
                 )
             await asyncio.sleep(0.01)
 
-    async def _measure_cycles(self, gateway: Gateway) -> dict[str, float]:
+    async def _measure_cycles(
+        self, gateway: Gateway, hass: HassProcess
+    ) -> dict[str, float]:
         """CPU and requests over N cycles of a gateway already polling.
 
         The window opens half an interval after a cycle began and closes
@@ -427,10 +444,10 @@ class Bench:
         await asyncio.sleep(interval / 2)
         first = gateway.cycles()
         requests0 = gateway.sim.request_count
-        cpu0, t0 = self.hass.cpu_seconds(), time.monotonic()
+        cpu0, t0 = hass.cpu_seconds(), time.monotonic()
         await self._wait_cycles(gateway.cycles, first + n, timeout * n)
         await asyncio.sleep(interval / 2)
-        cpu1, t1 = self.hass.cpu_seconds(), time.monotonic()
+        cpu1, t1 = hass.cpu_seconds(), time.monotonic()
         cycles = gateway.cycles() - first
         return {
             "cycles": cycles,
@@ -439,76 +456,125 @@ class Bench:
             "requests": (gateway.sim.request_count - requests0) / cycles,
         }
 
+    async def start_rest_hass(self) -> None:
+        """The second Home Assistant, for `rest`: same configuration, own folder."""
+        self.say("a second Home Assistant for the rest + template comparison")
+        self.rest_hass.write_config()
+        self.rest_hass.spawn()
+        await self.rest_api.onboard()
+        await self.rest_api.wait_running()
+        await asyncio.sleep(2)
+
+    async def _rest(self, *, enabled: bool) -> None:
+        """Load (or unload) the rest resource and its 96 sensors in the second HA."""
+        self.rest_hass.write_rest_yaml(
+            rest_yaml(self.rest_gw.sim.url, 32, self.options.interval)
+            if enabled
+            else "[]\n"
+        )
+        await self.rest_api.call_service("rest", "reload", {})
+
+    async def _ours_and_rest(self, gateway: Gateway) -> tuple[dict[str, float], ...]:
+        """Our 32 ports in one HA and rest in the other, measured at the same time."""
+        api = self.api_required
+        await api.set_polling(gateway.entry_id, enabled=True)
+        try:
+            return await asyncio.gather(
+                self._measure_cycles(gateway, self.hass),
+                self._measure_cycles(self.rest_gw, self.rest_hass),
+            )
+        finally:
+            await api.set_polling(gateway.entry_id, enabled=False)
+
     async def polling(self) -> None:
-        """Ours at 1, 8, 32 ports, then `rest` at 32, all at the same interval."""
+        """Ours at 1, 8, 32 ports; rest at 32 ports alongside, same interval.
+
+        `rest` runs in a second, identical Home Assistant process, measured
+        over the same seconds as our 32 ports, so both see the same load of
+        the machine; each process's own idle CPU is subtracted.
+        """
+        api = self.api_required
         window = self.options.cycles * self.options.interval
+        await self.start_rest_hass()
         self.say(f"idle CPU over {window} s")
-        idle_before = await self.idle_cpu_rate(window)
+        idle_before = await asyncio.gather(
+            self.idle_cpu_rate(self.hass, window),
+            self.idle_cpu_rate(self.rest_hass, window),
+        )
         measured: dict[int, dict[str, float]] = {}
-        for ports, gateway in self.pollers.items():
+        for ports in (1, 8):
+            gateway = self.pollers[ports]
             self.say(f"polling {ports} port(s): {self.options.cycles} cycles")
-            await self.api_required.set_polling(gateway.entry_id, enabled=True)
-            measured[ports] = await self._measure_cycles(gateway)
-            await self.api_required.set_polling(gateway.entry_id, enabled=False)
+            await api.set_polling(gateway.entry_id, enabled=True)
+            measured[ports] = await self._measure_cycles(gateway, self.hass)
+            await api.set_polling(gateway.entry_id, enabled=False)
+
+        gateway = self.pollers[32]
+        await self._rest(enabled=True)
+        self.say(
+            f"polling 32 ports, and rest + 96 sensors alongside: "
+            f"{self.options.cycles} cycles"
+        )
+        measured[32], rest_all = await self._ours_and_rest(gateway)
         self.results["poll_entities"] = {
             str(ports): sum(
-                1
-                for e in await self.api_required.entities_of(gateway.entry_id)
-                if not e.get("disabled_by")
+                1 for e in await api.entities_of(g.entry_id) if not e.get("disabled_by")
             )
-            for ports, gateway in self.pollers.items()
+            for ports, g in self.pollers.items()
         }
-
         # Like for like: only what the rest configuration offers enabled.
-        gateway = self.pollers[32]
         same = await self._only_entities(gateway.entry_id, SAME_AS_REST)
-        self.say(f"polling 32 ports, only the {same} sensors rest offers too")
-        await self.api_required.set_polling(gateway.entry_id, enabled=True)
-        same_measured = await self._measure_cycles(gateway)
-        await self.api_required.set_polling(gateway.entry_id, enabled=False)
-
-        self.say(f"rest + 96 sensors: {self.options.cycles} cycles")
-        self.hass.write_rest_yaml(
-            rest_yaml(self.rest_gw.sim.url, 32, self.options.interval)
+        self.say(
+            f"polling 32 ports with only the {same} sensors rest has, "
+            "and rest alongside"
         )
-        await self.api_required.call_service("rest", "reload", {})
-        rest = await self._measure_cycles(self.rest_gw)
+        same_measured, rest_same = await self._ours_and_rest(gateway)
         self.results["rest_entities"] = sum(
             1
-            for entity_id in await self.api_required.states()
-            if "rest_port_" in entity_id
+            for entity_id in await self.rest_api.states()
+            if entity_id.startswith("sensor.rest_port_")
         )
-        self.hass.write_rest_yaml("[]\n")
-        await self.api_required.call_service("rest", "reload", {})
+        await self._rest(enabled=False)
         await asyncio.sleep(1)
         self.say(f"idle CPU over {window} s")
-        idle_after = await self.idle_cpu_rate(window)
-        idle = (idle_before + idle_after) / 2
+        idle_after = await asyncio.gather(
+            self.idle_cpu_rate(self.hass, window),
+            self.idle_cpu_rate(self.rest_hass, window),
+        )
+        self.results["rest_ha_rss_mib"] = round(self.rest_hass.rss_mib(), 1)
+        await self.rest_api.close_ws()
+        await asyncio.to_thread(self.rest_hass.stop)
+        idle = (idle_before[0] + idle_after[0]) / 2
+        idle_rest = (idle_before[1] + idle_after[1]) / 2
 
-        def per_cycle_ms(m: dict[str, float]) -> float:
+        def per_cycle_ms(m: dict[str, float], idle: float) -> float:
             return max(0.0, (m["cpu"] - idle * m["seconds"]) / m["cycles"] * 1000)
 
-        ours = {str(p): per_cycle_ms(m) for p, m in measured.items()}
-        rest_ms = per_cycle_ms(rest)
-        same_ms = per_cycle_ms(same_measured)
+        def ratio(a: float, b: float) -> float | None:
+            return round(a / b, 2) if b > 0 else None
+
+        ours = {str(p): per_cycle_ms(m, idle) for p, m in measured.items()}
+        same_ms = per_cycle_ms(same_measured, idle)
+        rest_ms = per_cycle_ms(rest_all, idle_rest)
+        rest_same_ms = per_cycle_ms(rest_same, idle_rest)
         self.results |= {
             "poll_interval_seconds": self.options.interval,
             "poll_cycles_measured": self.options.cycles,
             "idle_cpu_ms_per_s": round(idle * 1000, 2),
+            "rest_idle_cpu_ms_per_s": round(idle_rest * 1000, 2),
             "poll_requests_per_cycle": {
-                str(p): round(m["requests"], 2) for p, m in measured.items()
+                str(p): _number(m["requests"]) for p, m in sorted(measured.items())
             },
-            "poll_cpu_ms_per_cycle": {p: round(v, 2) for p, v in ours.items()},
-            "rest_requests_per_cycle": round(rest["requests"], 2),
+            "poll_cpu_ms_per_cycle": {
+                p: round(v, 2) for p, v in sorted(ours.items(), key=lambda i: int(i[0]))
+            },
+            "rest_requests_per_cycle": _number(rest_all["requests"]),
             "rest_cpu_ms_per_cycle": round(rest_ms, 2),
-            "poll_cpu_ratio_rest_over_ours": (
-                round(rest_ms / ours["32"], 2) if ours["32"] > 0 else None
-            ),
+            "poll_cpu_ratio_rest_over_ours": ratio(rest_ms, ours["32"]),
             "poll_same_entities": same,
             "poll_cpu_ms_per_cycle_32_same_entities": round(same_ms, 2),
-            "poll_cpu_ratio_rest_over_ours_same_entities": (
-                round(rest_ms / same_ms, 2) if same_ms > 0 else None
-            ),
+            "rest_cpu_ms_per_cycle_second_window": round(rest_same_ms, 2),
+            "poll_cpu_ratio_rest_over_ours_same_entities": ratio(rest_same_ms, same_ms),
         }
 
     # --- pushes -------------------------------------------------------------
@@ -683,6 +749,13 @@ class Bench:
         return sum(
             1 for r in self.io.sim.requests if r.path == "/api/query_incoming_sms"
         )
+
+    @property
+    def rest_api(self) -> HassApi:
+        """The API client of the second Home Assistant (the `rest` one)."""
+        if self._rest_api is None:
+            raise BenchError("not started")
+        return self._rest_api
 
     @property
     def api_required(self) -> HassApi:
