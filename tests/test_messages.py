@@ -14,7 +14,11 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
-from custom_components.gsm_gateway.const import EVENT_SMS_RECEIVED
+from custom_components.gsm_gateway.const import (
+    DOMAIN,
+    EVENT_SMS_RECEIVED,
+    EVENT_SMS_STATUS,
+)
 from simulator.dinstar import DinstarSimulator
 
 
@@ -186,3 +190,36 @@ async def test_never_asks_for_unread(
     assert inbox_queries
     assert all(r.query.get("flag") == "all" for r in inbox_queries)
     assert all(not m.get("read") for m in simulator.inbox)
+
+
+async def test_send_results_after_a_restart_name_their_message(
+    hass: HomeAssistant,
+    simulator: DinstarSimulator,
+    init_integration: MockConfigEntry,
+    push_client: TestClient,
+) -> None:
+    """A result pushed after a restart still names the message, and fires once."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {
+            "config_entry_id": init_integration.entry_id,
+            "number": "+380501112233",
+            "message": "before the restart",
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    message_id = response["messages"][0]["message_id"]  # type: ignore[index,call-overload]
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    statuses = async_capture_events(hass, EVENT_SMS_STATUS)
+
+    await simulator.complete_sends("SENT_OK")
+    await hass.async_block_till_done()
+    await _refresh(hass, init_integration)
+
+    assert [(e.data["message_id"], e.data["status"]) for e in statuses] == [
+        (message_id, "sent")
+    ]

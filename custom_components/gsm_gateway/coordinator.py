@@ -119,7 +119,11 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         )
         self.client = client
         self.tracker = MessageTracker(
-            hass, entry.entry_id, self._fire_sms, self._fire_status
+            hass,
+            entry.entry_id,
+            self._fire_sms,
+            self._fire_status,
+            pending_sends=client.export_pending,
         )
         self.last_push: datetime | None = None
         self.last_push_kind: str | None = None
@@ -136,6 +140,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         with _update_errors("cannot_connect"):
             self.info = await self.client.get_info()
             await self.tracker.async_load()
+            self.client.restore_pending(self.tracker.restored_sends)
             if not self.tracker.initialized and self.client.supports(Capability.INBOX):
                 self.tracker.async_start_history(await self.client.fetch_inbox(None))
         device = dr.async_get(self.hass).async_get_or_create(
@@ -168,6 +173,12 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         self._first_poll_done = True
         self._sync_ports(state)
         return state
+
+    @override
+    async def async_config_entry_first_refresh(self) -> None:
+        """Refresh, then let the facts it found fire: their ports are known now."""
+        await super().async_config_entry_first_refresh()
+        self.tracker.async_ready()
 
     @callback
     def _sync_ports(self, state: GatewayState) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.start import async_at_started
@@ -31,6 +31,7 @@ class _StoredData(TypedDict):
     high_water_mark: int | None
     seen_messages: list[str]
     fired_statuses: list[str]
+    pending_sends: NotRequired[list[dict[str, Any]]]
 
 
 class MessageTracker:
@@ -42,6 +43,7 @@ class MessageTracker:
         entry_id: str,
         on_sms: Callable[[InboundSms], None],
         on_status: Callable[[SmsStatusUpdate], None],
+        pending_sends: Callable[[], list[dict[str, Any]]] = list,
     ) -> None:
         self._hass = hass
         self._store: Store[_StoredData] = Store(
@@ -49,11 +51,16 @@ class MessageTracker:
         )
         self._on_sms = on_sms
         self._on_status = on_status
+        self._pending_sends = pending_sends
+        self.restored_sends: list[dict[str, Any]] = []
+        """Sends still followed when the entry last saved, to hand to the client."""
         self.high_water_mark: int | None = None
         self._seen: dict[str, None] = {}
         self._fired_statuses: dict[str, None] = {}
         self._held: list[Callable[[], None]] | None = None
         self._unsub_started: CALLBACK_TYPE | None = None
+        self._waiting_for: set[str] = set()
+        """Facts are held until Home Assistant has started and the ports are known."""
         self.initialized = False
         """False until a high-water mark exists: the entry's very first set-up."""
         self.received = 0
@@ -66,14 +73,27 @@ class MessageTracker:
             self.high_water_mark = data["high_water_mark"]
             self._seen = dict.fromkeys(data["seen_messages"])
             self._fired_statuses = dict.fromkeys(data["fired_statuses"])
+            self.restored_sends = data.get("pending_sends", [])
             self.initialized = True
         self._held = []
-        self._unsub_started = async_at_started(self._hass, self._release)
+        self._waiting_for = {"started", "ready"}
+        self._unsub_started = async_at_started(self._hass, self._started)
 
     @callback
-    def _release(self, _hass: HomeAssistant) -> None:
-        held, self._held = self._held or [], None
+    def _started(self, _hass: HomeAssistant) -> None:
         self._unsub_started = None
+        self._open("started")
+
+    @callback
+    def async_ready(self) -> None:
+        """Fire from now on as far as the entry goes: its ports are known."""
+        self._open("ready")
+
+    def _open(self, gate: str) -> None:
+        self._waiting_for.discard(gate)
+        if self._waiting_for:
+            return
+        held, self._held = self._held or [], None
         for fire in held:
             fire()
 
@@ -177,6 +197,7 @@ class MessageTracker:
             "high_water_mark": self.high_water_mark,
             "seen_messages": list(self._seen),
             "fired_statuses": list(self._fired_statuses),
+            "pending_sends": self._pending_sends(),
         }
 
     def as_diagnostics(self) -> dict[str, Any]:

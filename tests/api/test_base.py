@@ -85,3 +85,39 @@ async def test_create_client_refuses_types_without_a_client() -> None:
     async with aiohttp.ClientSession() as session:
         with pytest.raises(GatewayNotSupportedError):
             create_client(GatewayType.SIMFOLDER, session, ClientConfig(url="https://x"))
+
+
+async def test_pending_sends_survive_export_and_restore() -> None:
+    """What one client exports, a new one follows; unreadable items are skipped."""
+    from custom_components.gsm_gateway.api.dinstar import DinstarClient
+
+    async with aiohttp.ClientSession() as session:
+        config = ClientConfig(url="http://127.0.0.1:9")
+        assert MinimalClient().export_pending() == []
+        MinimalClient().restore_pending([{"anything": 1}])
+        old = DinstarClient(session, config)
+        old.restore_pending(
+            [
+                {
+                    "user_id": 7,
+                    "number": "+1",
+                    "port": 2,
+                    "delivery_report": True,
+                    "created": 1e12,
+                    "task_id": 3,
+                    "status": "sent",
+                    "ref_id": 9,
+                    "sent_time": "2026-01-01T10:00:00+00:00",
+                },
+                {"user_id": "not a number"},
+                {"number": "+2"},
+            ]
+        )
+        exported = old.export_pending()
+
+        new = DinstarClient(session, config)
+        new.restore_pending(exported)
+
+    assert [item["user_id"] for item in exported] == [7]
+    assert new.export_pending() == exported
+    assert new.has_pending_sends()

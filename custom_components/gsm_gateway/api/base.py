@@ -8,8 +8,9 @@ so callers can refuse an action before anything is sent.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from .errors import GatewayNotSupportedError
 from .models import (
@@ -66,6 +67,18 @@ class GatewayClient(ABC):
         gateway's state (no "mark as read").
         """
         raise self._unsupported(Capability.INBOX)
+
+    def export_pending(self) -> list[dict[str, Any]]:
+        """What the client follows of its sends, as JSON values to keep.
+
+        Handed back to `restore_pending` after a restart, so results and
+        delivery reports that arrive meanwhile still name their message.
+        """
+        return []
+
+    def restore_pending(self, pending: Iterable[Mapping[str, Any]]) -> None:
+        """Follow again the sends an earlier instance exported."""
+        del pending  # A client that exports nothing has nothing to restore.
 
     def has_pending_sends(self) -> bool:
         """Tell whether `fetch_sms_statuses` has anything to ask about."""

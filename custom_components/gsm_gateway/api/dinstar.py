@@ -208,12 +208,42 @@ class _SentMessage:
     port: int | None
     delivery_report: bool
     created: float
-    """`time.monotonic()` when sent, to stop following it some day."""
+    """`time.time()` when sent, to stop following it some day (survives restarts)."""
     task_id: int | None = None
     status: SmsStatus = SmsStatus.QUEUED
     ref_id: int | None = None
     sent_time: datetime | None = None
     """When the gateway sent it, by the gateway's clock."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """What `export_pending` keeps of it: plain JSON values."""
+        return {
+            "user_id": self.user_id,
+            "number": self.number,
+            "port": self.port,
+            "delivery_report": self.delivery_report,
+            "created": self.created,
+            "task_id": self.task_id,
+            "status": self.status.value,
+            "ref_id": self.ref_id,
+            "sent_time": self.sent_time.isoformat() if self.sent_time else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> _SentMessage:
+        """Read what `as_dict` wrote; raises KeyError/ValueError/TypeError if off."""
+        sent_time = data.get("sent_time")
+        return cls(
+            user_id=int(data["user_id"]),
+            number=str(data["number"]),
+            port=None if data.get("port") is None else int(data["port"]),
+            delivery_report=bool(data["delivery_report"]),
+            created=float(data["created"]),
+            task_id=None if data.get("task_id") is None else int(data["task_id"]),
+            status=SmsStatus(data["status"]),
+            ref_id=None if data.get("ref_id") is None else int(data["ref_id"]),
+            sent_time=datetime.fromisoformat(sent_time) if sent_time else None,
+        )
 
     @property
     def done(self) -> bool:
@@ -454,7 +484,7 @@ class DinstarClient(GatewayClient):
             task_id = _int(answer.get("task_id"))
             if task_id is not None:
                 task_ids.append(task_id)
-            now = time.monotonic()
+            now = time.time()
             for number, user_id in zip(batch, user_ids, strict=True):
                 self._sent[user_id] = _SentMessage(
                     user_id=user_id,
@@ -477,6 +507,23 @@ class DinstarClient(GatewayClient):
             task_ids=tuple(task_ids),
             requests=self.requests_made - start,
         )
+
+    @override
+    def export_pending(self) -> list[dict[str, Any]]:
+        """The messages still followed, to be handed back after a restart."""
+        self._forget_old()
+        return [message.as_dict() for message in self._sent.values()]
+
+    @override
+    def restore_pending(self, pending: Iterable[Mapping[str, Any]]) -> None:
+        """Follow again what an earlier instance sent; unreadable items are skipped."""
+        for item in pending:
+            try:
+                message = _SentMessage.from_dict(item)
+            except KeyError, ValueError, TypeError:
+                continue
+            self._sent.setdefault(message.user_id, message)
+        self._forget_old()
 
     @override
     def has_pending_sends(self) -> bool:
@@ -942,7 +989,7 @@ class DinstarClient(GatewayClient):
         Finished ones are kept as long, so a late or repeated push about them
         still names the same message (and is recognized as already told).
         """
-        limit = time.monotonic() - self._tracking_timeout
+        limit = time.time() - self._tracking_timeout
         for user_id in [u for u, m in self._sent.items() if m.created < limit]:
             del self._sent[user_id]
         # Bound the memory of bulk senders: the oldest go first (dicts keep
