@@ -7,6 +7,7 @@ allowed to 127.0.0.1 only, as in the other tests.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from .harness import (
     SimulatorProcess,
     _http,
     _tail,
+    confirm_http_config,
     ha_python,
     ha_version,
     sockets_allowed,
@@ -84,6 +86,7 @@ def home_assistant(
             ha.start()
             ha.onboard()
             ha.wait_running()
+            asyncio.run(confirm_http_config(ha))
         except BaseException:
             ha.stop()
             raise

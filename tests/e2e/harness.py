@@ -717,6 +717,31 @@ class HomeAssistantClient:
         return await async_wait_until(probe, within, f"{entity_id}: {what}")
 
 
+async def confirm_http_config(ha: HomeAssistantProcess) -> dict[str, Any] | None:
+    """Keep the HTTP settings of configuration.yaml, as the frontend's dialog does.
+
+    Since 2026.10 Home Assistant moves `http:` from YAML to its storage as a
+    pending trial and, unless a user confirms it within five minutes,
+    restarts on the previous settings (port 8123, all interfaces). Returns
+    what was pending (None on releases without this, or when none was).
+    """
+    async with HomeAssistantClient(ha) as client:
+        try:
+            config = await client.ws("http/config")
+        except WebSocketError as err:
+            if err.args[0].get("code") == "unknown_command":
+                return None
+            raise
+        pending = config.get("pending")
+        if pending is None or pending.get("error") is not None:
+            return None
+        await client.ws("http/config/promote")
+        after = await client.ws("http/config")
+        assert after["pending"] is None, after
+        assert after["revert_at"] is None, after
+        return dict(pending)
+
+
 async def post_push(url: str, body: bytes | str | dict[str, Any]) -> tuple[int, str]:
     """POST a push to the webhook exactly as a Dinstar box does: JSON, no auth."""
     if isinstance(body, dict):

@@ -28,7 +28,9 @@ async def test_first_setup_fires_no_history(
 ) -> None:
     """A gateway full of old SMS is added: none fires; what comes later does."""
     # No push URL set yet: the gateway only collects SMS, a few a second.
-    sim = new_simulator(sim_factory, tmp_path, serial=SERIAL, ports=2, sms_every=0.3)
+    sim = await asyncio.to_thread(
+        new_simulator, sim_factory, tmp_path, serial=SERIAL, ports=2, sms_every=0.3
+    )
 
     async def some_history() -> int | None:
         count = len(await sim.inbox())
