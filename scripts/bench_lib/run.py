@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+import contextlib
 from dataclasses import dataclass, field
 import json
 import logging
@@ -240,6 +241,7 @@ class Bench:
         self.session = aiohttp.ClientSession(connector=connector)
         self.api = HassApi(self.hass, self.session)
         self._rest_api = HassApi(self.rest_hass, self.session)
+        failed = False
         try:
             for sim in self.sims:
                 await sim.start("127.0.0.1", 0)
@@ -251,19 +253,23 @@ class Bench:
             await self.push_latency()
             await self.bursts()
             await self.send_many()
+        except BenchError:
+            failed = True
+            raise
         finally:
-            await self.close()
+            # Home Assistant's logs are in there: kept when something failed.
+            await self.close(keep=self.options.keep or failed)
         self.results["bench_wall_seconds"] = round(time.monotonic() - wall, 1)
         self.results["machine"]["load_average_at_end"] = [
             round(x, 2) for x in os.getloadavg()
         ]
         return self.results
 
-    async def close(self) -> None:
+    async def close(self, *, keep: bool) -> None:
         """Stop Home Assistant and the simulators; remove the temporary folder."""
         for api in (self.api, self._rest_api):
             if api is not None:
-                with _suppress_errors():
+                with contextlib.suppress(Exception):
                     await api.close_ws()
         for hass in (self.hass, self.rest_hass):
             if hass.running:
@@ -271,9 +277,9 @@ class Bench:
         if self.session is not None:
             await self.session.close()
         for sim in self.sims:
-            with _suppress_errors():
+            with contextlib.suppress(Exception):
                 await sim.stop()
-        if self.options.keep:
+        if keep:
             print(f"bench: kept {self.tmp}", file=sys.stderr)
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -811,16 +817,6 @@ class Bench:
             "send_1000_messages_in_response": len(messages),
             "send_1000_expected_requests": math.ceil(count / 128),
         }
-
-
-class _suppress_errors:  # noqa: N801 - used like contextlib.suppress
-    """Cleanup goes on past a failing step (the first error is what matters)."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, error: Any, trace: Any) -> bool:
-        return kind is not None and issubclass(kind, Exception)
 
 
 def _raise_fd_limit() -> None:
