@@ -413,6 +413,29 @@ class HassApi:
             "auth/long_lived_access_token", client_name="scripts/bench", lifespan=30
         )
 
+    async def confirm_http_config(self) -> bool:
+        """Keep the `http:` settings of configuration.yaml (127.0.0.1, our port).
+
+        Since 2026.10 Home Assistant takes `http:` from YAML as a pending
+        trial and, unless it is confirmed (the frontend's dialog) within five
+        minutes, restarts on the previous settings: port 8123 on every
+        interface. Returns whether something was pending.
+        """
+        try:
+            config = await self.ws_command("http/config")
+        except BenchError as err:
+            if "unknown_command" in str(err):
+                return False
+            raise
+        pending = config.get("pending")
+        if pending is None or pending.get("error") is not None:
+            return False
+        await self.ws_command("http/config/promote")
+        after = await self.ws_command("http/config")
+        if after.get("pending") is not None or after.get("revert_at") is not None:
+            raise BenchError(f"the HTTP settings stayed pending: {after}")
+        return True
+
     # --- REST ---------------------------------------------------------------
 
     async def _post_json(

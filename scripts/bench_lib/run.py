@@ -316,6 +316,7 @@ class Bench:
         self.results["startup_seconds_first_boot"] = round(
             time.monotonic() - started, 2
         )
+        await self.api_required.confirm_http_config()
         await self.stop_hass()
 
     # --- 2. start-up without, set-up of 32 x 4 --------------------------------
@@ -472,6 +473,7 @@ class Bench:
         self.rest_hass.spawn()
         await self.rest_api.onboard()
         await self.rest_api.wait_running()
+        await self.rest_api.confirm_http_config()
         await asyncio.sleep(2)
 
     async def _rest(self, *, enabled: bool) -> None:
