@@ -28,7 +28,10 @@ import urllib.request
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[2]
-INTEGRATION = ROOT / "custom_components" / "gsm_gateway"
+INTEGRATION = Path(
+    os.environ.get("GSM_E2E_INTEGRATION", ROOT / "custom_components" / "gsm_gateway")
+)
+"""What the server loads as custom_components/gsm_gateway (a symlink to it)."""
 LOCAL = "127.0.0.1"
 TIME_ZONE = "Europe/Kyiv"
 """Home Assistant's and the simulated gateway's zone: both on local time, as
@@ -142,12 +145,12 @@ def _http(
 
 
 def _popen(
-    args: list[str], log: Path, env: dict[str, str] | None = None
+    args: list[str], log: Path, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
             args,
-            cwd=ROOT,
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -280,6 +283,8 @@ class HomeAssistantProcess:
             out.write(f"\n===== e2e: start #{self.starts} =====\n")
         # --skip-pip: nothing is installed at run time (the environment has it
         # all, or the test must fail, not download).
+        # Started in its configuration folder: from the repository's root,
+        # `python -m` would import custom_components/ from there, not the link.
         self.process = _popen(
             [
                 str(self.python),
@@ -290,6 +295,7 @@ class HomeAssistantProcess:
                 "--skip-pip",
             ],
             self.log,
+            self.config_dir,
         )
         self.wait_http()
 
@@ -459,7 +465,7 @@ class SimulatorProcess:
         ]
         if self.push_url:
             args += ["--push-url", self.push_url]
-        self.process = _popen(args, self.log, {"TZ": TIME_ZONE})
+        self.process = _popen(args, self.log, ROOT, {"TZ": TIME_ZONE})
 
         def answers() -> bool | None:
             if self.process is None or self.process.poll() is not None:

@@ -20,7 +20,14 @@ from pathlib import Path
 import re
 import shutil
 
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    Locator,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 import pytest
 
 from .conftest import new_simulator
@@ -47,7 +54,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 UI_TIMEOUT_MS = 30_000
 
