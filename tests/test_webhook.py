@@ -81,6 +81,35 @@ async def test_register_push_updates_the_port(
     assert events[0].data["device_id"] is not None
 
 
+async def test_register_up_push_means_powered(
+    hass: HomeAssistant,
+    simulator: DinstarSimulator,
+    init_integration: MockConfigEntry,
+    push_client: TestClient,
+) -> None:
+    """A port powered off, then registering again by push, is powered at once."""
+    coordinator = init_integration.runtime_data.coordinator
+    await hass.services.async_call(
+        "gsm_gateway",
+        "set_power",
+        {
+            "device_id": coordinator.device_id_for_port(coordinator.data.ports["4"]),
+            "power": "off",
+        },
+        blocking=True,
+    )
+    await simulator.drain()
+    await coordinator.async_refresh()
+    assert coordinator.data.ports["4"].powered is False
+
+    await simulator.set_registration(4, "REGISTER_OK")
+    await hass.async_block_till_done()
+
+    port = coordinator.data.ports["4"]
+    assert port.registration is Registration.REGISTERED
+    assert port.powered is True
+
+
 async def test_missed_call_push(
     hass: HomeAssistant,
     simulator: DinstarSimulator,

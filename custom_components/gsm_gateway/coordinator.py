@@ -116,6 +116,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             update_interval=(
                 timedelta(seconds=interval) if interval else DEFAULT_LAN_INTERVAL
             ),
+            # Most polls find nothing changed: then no entity rewrites its state.
+            always_update=False,
         )
         self.client = client
         self.tracker = MessageTracker(
@@ -355,14 +357,21 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         port = self.port_by_number(change.port)
         if port is None:
             return False
+        registered = change.registration in REGISTERED_STATES
         updated = replace(
             port,
             registration=change.registration,
+            # A module that registers is powered; one that reports power_off is not.
+            powered=(
+                True
+                if registered
+                else False
+                if change.registration is Registration.POWER_OFF
+                else port.powered
+            ),
             sim=change.sim if change.sim is not None else port.sim,
             slot=change.slot if change.slot is not None else port.slot,
-            signal_dbm=(
-                port.signal_dbm if change.registration in REGISTERED_STATES else None
-            ),
+            signal_dbm=port.signal_dbm if registered else None,
         )
         self.data = replace(self.data, ports={**self.data.ports, port.key: updated})
         self._sync_ports(self.data)
