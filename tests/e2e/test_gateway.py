@@ -325,11 +325,6 @@ async def test_module_power_round_trip(
         assert event["data"]["device_id"] == view.ports[event["data"]["port"]]["id"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a register 'up' push leaves the port's powered flag off until the next poll",
-)
 async def test_power_switch_on_as_soon_as_registered(
     home_assistant: HomeAssistantProcess, gateway: Gateway
 ) -> None:
