@@ -213,6 +213,8 @@ async def test_add_gateway_in_the_frontend(
                 page.get_by_role("link", name=re.compile(rf"^Port {number}\b"))
             ).to_be_visible()
         await expect(entity_row(page, "Online")).to_contain_text("Connected")
+        # SPEC §2: the device page shows the URL to paste into the gateway too.
+        await expect(entity_row(page, "Push URL")).to_contain_text(webhook_url)
         await shots.take("device-gateway")
 
         # Connected devices → Port 2: its sensors as the gateway reports them.
