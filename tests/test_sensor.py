@@ -225,6 +225,7 @@ async def test_sms_queue(
     assert state.attributes["unit_of_measurement"] == "messages"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_last_push(
     hass: HomeAssistant,
     simulator: DinstarSimulator,

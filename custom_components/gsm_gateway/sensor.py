@@ -167,6 +167,9 @@ GATEWAY_SENSORS: tuple[GsmGatewaySensorDescription, ...] = (
         has_fn=lambda client: client.supports(Capability.PUSH),
         value_fn=lambda coordinator: coordinator.last_push,
         push_driven=True,
+        # Changes with every push: kept out of the logbook and history unless
+        # wanted (diagnostics show the last push too).
+        entity_registry_enabled_default=False,
     ),
     GsmGatewaySensorDescription(
         key="push_url",
