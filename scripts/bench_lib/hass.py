@@ -19,6 +19,7 @@ import sys
 import time
 from typing import Any
 
+from _demo_setup import local_time_zone  # the demo's: same zone rules
 import aiohttp
 
 CLIENT_ID_PATH = "/"
@@ -63,21 +64,6 @@ _CPUCLOCK_SCHED = 2
 
 class BenchError(Exception):
     """Something the benchmark needs did not happen."""
-
-
-def _local_time_zone() -> str:
-    """This machine's IANA time zone (the simulator uses local time), or UTC."""
-    from zoneinfo import available_timezones  # noqa: PLC0415 - slow, needed once
-
-    candidates = []
-    timezone_file = Path("/etc/timezone")
-    if timezone_file.is_file():
-        candidates.append(timezone_file.read_text(encoding="utf-8").strip())
-    localtime = Path("/etc/localtime")
-    if localtime.is_symlink():
-        candidates.append(str(localtime.resolve()).partition("zoneinfo/")[2])
-    zones = available_timezones()
-    return next((zone for zone in candidates if zone in zones), "UTC")
 
 
 def free_port() -> int:
@@ -162,7 +148,7 @@ class HassProcess:
         storage = self.config_dir / ".storage"
         storage.mkdir(parents=True, exist_ok=True)
         (self.config_dir / "configuration.yaml").write_text(
-            CONFIGURATION_YAML.format(time_zone=_local_time_zone(), port=self.port),
+            CONFIGURATION_YAML.format(time_zone=local_time_zone(), port=self.port),
             encoding="utf-8",
         )
         self.write_rest_yaml("[]\n")
