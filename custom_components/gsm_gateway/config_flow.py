@@ -51,14 +51,10 @@ from .const import (
     CONF_GATEWAY_TYPE,
     CONF_SCAN_INTERVAL,
     CONF_WEBHOOK_ID,
-    DEFAULT_CLOUD_INTERVAL,
-    DEFAULT_LAN_INTERVAL,
     DOMAIN,
     LOGGER,
 )
-
-LAN_TYPES = frozenset({GatewayType.DINSTAR, GatewayType.OPENVOX})
-"""Gateways on the user's network, reached by URL, user name and password."""
+from .helpers import default_scan_interval
 
 MIN_SCAN_INTERVAL = 10
 MAX_SCAN_INTERVAL = 3600
@@ -133,14 +129,6 @@ def parse_recipients(value: str) -> list[str]:
         if number not in numbers:
             numbers.append(number)
     return numbers
-
-
-def default_scan_interval(gateway_type: GatewayType) -> int:
-    """Poll interval in seconds a new entry starts with (SPEC §8)."""
-    interval = (
-        DEFAULT_LAN_INTERVAL if gateway_type in LAN_TYPES else DEFAULT_CLOUD_INTERVAL
-    )
-    return int(interval.total_seconds())
 
 
 def _recipients_text(recipients: list[str] | str | None) -> str:

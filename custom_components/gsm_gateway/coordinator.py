@@ -47,7 +47,6 @@ from .const import (
     ATTR_TEXT,
     ATTR_TIMESTAMP,
     CONF_SCAN_INTERVAL,
-    DEFAULT_LAN_INTERVAL,
     DOMAIN,
     EVENT_CALL,
     EVENT_SIM_STATUS,
@@ -57,6 +56,7 @@ from .const import (
     LOGGER,
     PUSH_SILENCE_REPAIR_AFTER,
 )
+from .helpers import default_scan_interval
 from .messages import MessageTracker
 from .webhook import async_webhook_url
 
@@ -114,7 +114,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
             update_interval=(
-                timedelta(seconds=interval) if interval else DEFAULT_LAN_INTERVAL
+                timedelta(seconds=interval or default_scan_interval(client.type))
             ),
             # Most polls find nothing changed: then no entity rewrites its state.
             always_update=False,

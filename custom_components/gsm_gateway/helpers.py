@@ -15,8 +15,15 @@ from .api import (
     GatewayError,
     GatewayNotSupportedError,
     GatewayRefusedError,
+    GatewayType,
 )
-from .const import DOMAIN
+from .const import DEFAULT_CLOUD_INTERVAL, DEFAULT_LAN_INTERVAL, DOMAIN
+
+
+def default_scan_interval(gateway_type: GatewayType) -> int:
+    """Poll interval in seconds an entry has until its options say (SPEC §8)."""
+    interval = DEFAULT_LAN_INTERVAL if gateway_type.on_lan else DEFAULT_CLOUD_INTERVAL
+    return int(interval.total_seconds())
 
 
 def translate_error(err: GatewayError) -> HomeAssistantError:

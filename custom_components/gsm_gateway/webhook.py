@@ -11,14 +11,11 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError
 
-from .api import ForeignPushError, PushError
-from .const import CONF_WEBHOOK_ID, DOMAIN, LOGGER, MAX_PUSH_BYTES
+from .api import ForeignPushError, GatewayType, PushError
+from .const import CONF_GATEWAY_TYPE, CONF_WEBHOOK_ID, DOMAIN, LOGGER, MAX_PUSH_BYTES
 
 if TYPE_CHECKING:
     from .coordinator import GsmGatewayCoordinator
-
-LAN_TYPES = frozenset({"dinstar", "openvox"})
-"""Gateways on the LAN push from the LAN: their webhook is local only."""
 
 
 def async_webhook_url(hass: HomeAssistant, entry: ConfigEntry) -> str:
@@ -77,7 +74,8 @@ def async_register_webhook(
         entry.title,
         webhook_id,
         handle,
-        local_only=entry.data.get("gateway_type") in LAN_TYPES,
+        # Gateways on the LAN push from the LAN: their webhook is local only.
+        local_only=GatewayType(entry.data[CONF_GATEWAY_TYPE]).on_lan,
         allowed_methods=("POST", "GET", "PUT"),
     )
     entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))

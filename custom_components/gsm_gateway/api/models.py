@@ -21,6 +21,11 @@ class GatewayType(StrEnum):
     SIMFOLDER = "simfolder"
     SMSGATEWAY24 = "smsgateway24"
 
+    @property
+    def on_lan(self) -> bool:
+        """Tell whether this kind sits on the user's network (not a cloud service)."""
+        return self in (GatewayType.DINSTAR, GatewayType.OPENVOX)
+
 
 class Capability(StrEnum):
     """What a gateway type can do; actions check these before calling."""
