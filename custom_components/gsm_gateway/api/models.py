@@ -143,6 +143,9 @@ class GatewayInfo:
     mac: str | None = None
     port_count: int | None = None
     configuration_url: str | None = None
+    identity_is_address: bool = False
+    """The gateway tells no identity of its own: `unique_id` comes from its
+    address, so reconfiguring to a new address carries the entry over."""
 
 
 @dataclass(frozen=True, kw_only=True)
