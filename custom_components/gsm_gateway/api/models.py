@@ -53,7 +53,7 @@ class Capability(StrEnum):
     CALLS = "calls"
     SCHEDULED_SEND = "scheduled_send"
     PORT_STATUS = "port_status"
-    """Ports report their network registration and signal."""
+    """Ports report their module and SIM: registration, signal, IMEI, numbers."""
 
 
 class Registration(StrEnum):

@@ -436,8 +436,8 @@ class OpenVoxClient(GatewayClient):
             if span is None or status is None or number is None:
                 continue
             sent = self._match_record(span, number, record)
-            if sent is not None and (update := self._update(sent, status)):
-                updates.append(update)
+            if sent is not None:
+                updates.extend(self._update(sent, status))
         return updates
 
     async def get_outbox(
@@ -486,20 +486,33 @@ class OpenVoxClient(GatewayClient):
                 return sent
         return None
 
-    def _update(self, sent: _Sent, status: SmsStatus) -> SmsStatusUpdate | None:
-        """Apply a status; return the fact, or None if it tells nothing new."""
+    def _update(self, sent: _Sent, status: SmsStatus) -> list[SmsStatusUpdate]:
+        """Apply a status; return the facts it tells that were not told yet.
+
+        A report found for a message whose result was missed tells both: a
+        message delivered (or not) to a handset was sent.
+        """
         if _RANK[status] <= _RANK[sent.status]:
-            return None
+            return []
+        steps = [status]
+        if (
+            status in (SmsStatus.DELIVERED, SmsStatus.UNDELIVERED)
+            and _RANK[sent.status] < _RANK[SmsStatus.SENT]
+        ):
+            steps.insert(0, SmsStatus.SENT)
         sent.status = status
         sent.status_time = time.time()
-        return SmsStatusUpdate(
-            message_id=sent.message_id,
-            number=sent.number,
-            port=sent.span,
-            status=status,
-            timestamp=datetime.now(UTC),
-            sequence=f"{sent.message_id}|{status.value}",
-        )
+        return [
+            SmsStatusUpdate(
+                message_id=sent.message_id,
+                number=sent.number,
+                port=sent.span,
+                status=step,
+                timestamp=datetime.now(UTC),
+                sequence=f"{sent.message_id}|{step.value}",
+            )
+            for step in steps
+        ]
 
     def _forget_old(self) -> None:
         now = time.time()
@@ -581,7 +594,7 @@ class OpenVoxClient(GatewayClient):
         )
         if status is None:
             raise PushError(f"unknown status in {kind} push")
-        event = self._status_push(
+        events = self._status_push(
             span,
             number,
             status,
@@ -590,7 +603,7 @@ class OpenVoxClient(GatewayClient):
         )
         return Push(
             kind="sms_result" if kind == PUSH_RESULT else "sms_report",
-            events=() if event is None else (event,),
+            events=tuple(events),
         )
 
     def _span_of(self, channel: int, port_name: str | None) -> int:
@@ -634,7 +647,7 @@ class OpenVoxClient(GatewayClient):
         status: SmsStatus,
         gateway_id: str | None,
         raw_time: str | None,
-    ) -> SmsStatusUpdate | None:
+    ) -> list[SmsStatusUpdate]:
         """Match a result or report push to a send; a stranger's is reported as is."""
         candidates = [
             sent
@@ -660,18 +673,20 @@ class OpenVoxClient(GatewayClient):
             )
         if sent is None and any(s.status is status for s in candidates):
             # A push the gateway repeated, for a send of ours already told.
-            return None
+            return []
         if sent is None:
             # Sent from the web UI or another program: still a fact worth an
             # event, with the gateway's id where it has one.
-            return SmsStatusUpdate(
-                message_id=gateway_id,
-                number=number,
-                port=span,
-                status=status,
-                timestamp=self.parse_time(raw_time),
-                sequence=f"push|{gateway_id}|{number}|{span}|{status}|{raw_time}",
-            )
+            return [
+                SmsStatusUpdate(
+                    message_id=gateway_id,
+                    number=number,
+                    port=span,
+                    status=status,
+                    timestamp=self.parse_time(raw_time),
+                    sequence=f"push|{gateway_id}|{number}|{span}|{status}|{raw_time}",
+                )
+            ]
         if gateway_id and sent.gateway_id is None:
             sent.gateway_id = gateway_id
         return self._update(sent, status)
