@@ -38,14 +38,22 @@ DEMO_GATEWAYS: list[dict[str, Any]] = [
         "gateway_type": "dinstar",
         "title": "Dinstar demo (8 ports)",
         "unique_id": "dbd2-0325-0044-0088",
-        "data": {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin"},
+        "data": {
+            "url": "http://127.0.0.1:8081",
+            "username": "admin",
+            "password": "admin",
+        },
     },
     {
         "gateway_type": "openvox",
         "title": "OpenVox demo (4 ports)",
         # OpenVox tells no serial: the integration knows it by its address.
         "unique_id": "openvox-127.0.0.1:8082",
-        "data": {"url": "http://127.0.0.1:8082", "username": "admin", "password": "admin"},
+        "data": {
+            "url": "http://127.0.0.1:8082",
+            "username": "admin",
+            "password": "admin",
+        },
     },
 ]
 
