@@ -23,6 +23,7 @@ from .errors import (
     GatewayRefusedError,
     GatewayResponseError,
     PushError,
+    SimLockedError,
 )
 from .models import (
     REGISTERED_STATES,
@@ -55,7 +56,11 @@ from .models import (
     UssdReply,
 )
 
-SUPPORTED_TYPES: tuple[GatewayType, ...] = (GatewayType.DINSTAR, GatewayType.OPENVOX)
+SUPPORTED_TYPES: tuple[GatewayType, ...] = (
+    GatewayType.DINSTAR,
+    GatewayType.OPENVOX,
+    GatewayType.MODEM,
+)
 """The gateway types with a working client; the config flow lists only these."""
 
 
@@ -73,6 +78,10 @@ class ClientConfig:
     """The zone the gateway's clock runs in, for times it sends without one."""
     unique_id: str | None = None
     """The identity known from before (a push of another gateway is refused)."""
+    baudrate: int = 115200
+    """A modem's serial speed (`url` is then its device path or URL)."""
+    pin: str | None = None
+    """A modem's SIM PIN, where the SIM asks for one."""
 
 
 def create_client(
@@ -89,6 +98,10 @@ def create_client(
         from .openvox import OpenVoxClient  # noqa: PLC0415
 
         return OpenVoxClient(session, config, timezone=config.timezone)
+    if gateway_type is GatewayType.MODEM:
+        from .modem import ModemClient  # noqa: PLC0415
+
+        return ModemClient(config)
     raise GatewayNotSupportedError(f"gateway type {gateway_type}")
 
 
@@ -127,6 +140,7 @@ __all__ = [
     "SendResult",
     "SentMessage",
     "Sim",
+    "SimLockedError",
     "SmsStatus",
     "SmsStatusUpdate",
     "StkAction",

@@ -8,7 +8,7 @@ so callers can refuse an action before anything is sent.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +68,30 @@ class GatewayClient(ABC):
         """
         raise self._unsupported(Capability.INBOX)
 
+    def subscribe(self, listener: Callable[[Push], None]) -> Callable[[], None]:
+        """Hear what the gateway tells on its own, outside any webhook.
+
+        A modem says what happens on its serial line (unsolicited result
+        codes); its client hands those facts to `listener` as pushes, which
+        the Home Assistant side takes like a webhook's. Returns the function
+        that stops listening. Gateways that only push to a webhook tell
+        nothing here.
+        """
+        del listener
+        return lambda: None
+
+    async def confirm_inbox(self, message_ids: Collection[str]) -> None:
+        """Messages the Home Assistant side has fired and recorded on disk.
+
+        A gateway whose own store must be emptied (a modem's SIM) deletes
+        them now, never before: a crash between reading and recording then
+        neither loses nor repeats a message (SPEC §7). Others keep theirs.
+        """
+        del message_ids
+
+    async def close(self) -> None:  # noqa: B027 - HTTP clients hold nothing open
+        """Let go of the gateway (a serial line is held exclusively)."""
+
     def export_state(self) -> dict[str, Any]:
         """What the client wants kept across restarts, as JSON values.
 
@@ -116,6 +140,27 @@ class GatewayClient(ABC):
     ) -> StkView:
         """Pick an item, send input or a key, and return the next view."""
         raise self._unsupported(Capability.STK)
+
+    async def make_call(self, port: int, number: str) -> None:
+        """Dial `number` from `port` (voice)."""
+        raise self._unsupported(Capability.CALLS)
+
+    async def answer_call(self, port: int) -> None:
+        """Answer the call ringing on `port`."""
+        raise self._unsupported(Capability.CALLS)
+
+    async def end_call(self, port: int) -> None:
+        """Hang up the call on `port`, or refuse the one ringing."""
+        raise self._unsupported(Capability.CALLS)
+
+    async def send_at_command(
+        self,
+        port: int,
+        command: str,
+        timeout: float,  # noqa: ASYNC109 - waiting for the reply is the call's job
+    ) -> str:
+        """Send an AT command to `port`'s module; its whole answer."""
+        raise self._unsupported(Capability.AT_COMMAND)
 
     async def set_power(self, port: int, on: bool) -> None:
         """Turn a port's radio module on or off."""

@@ -19,6 +19,19 @@ class GatewayAuthError(GatewayError):
     """The gateway refused the credentials."""
 
 
+class SimLockedError(GatewayAuthError):
+    """The SIM waits for its PIN or PUK; `state` says which, in SPEC words.
+
+    `pin_required` (no PIN given), `pin_wrong` (the SIM refused the PIN given:
+    it is never tried again, so the SIM does not lock), `puk_required` (only
+    the PUK, on a phone, unlocks it now).
+    """
+
+    def __init__(self, state: str) -> None:
+        super().__init__(f"SIM locked: {state}")
+        self.state = state
+
+
 class GatewayResponseError(GatewayError):
     """The gateway answered with something that is not its API's answer."""
 

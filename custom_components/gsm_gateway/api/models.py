@@ -14,17 +14,18 @@ from typing import Any
 
 
 class GatewayType(StrEnum):
-    """The four kinds of gateway (SPEC §1); the values are the config flow's menu."""
+    """The five kinds of gateway (SPEC §1); the values are the config flow's menu."""
 
     DINSTAR = "dinstar"
     OPENVOX = "openvox"
     SIMFOLDER = "simfolder"
     SMSGATEWAY24 = "smsgateway24"
+    MODEM = "modem"
 
     @property
     def on_lan(self) -> bool:
         """Tell whether this kind sits on the user's network (not a cloud service)."""
-        return self in (GatewayType.DINSTAR, GatewayType.OPENVOX)
+        return self in (GatewayType.DINSTAR, GatewayType.OPENVOX, GatewayType.MODEM)
 
 
 class Capability(StrEnum):
@@ -146,6 +147,9 @@ class GatewayInfo:
     identity_is_address: bool = False
     """The gateway tells no identity of its own: `unique_id` comes from its
     address, so reconfiguring to a new address carries the entry over."""
+    single_port: bool = False
+    """The gateway is its one port (a modem and its SIM): the port's entities
+    sit on the gateway's device instead of a device of their own."""
 
 
 @dataclass(frozen=True, kw_only=True)
