@@ -14,7 +14,16 @@ from homeassistant.util import dt as dt_util
 
 from . import notify
 from .api import ClientConfig, GatewayType, create_client
-from .const import CONF_GATEWAY_TYPE, DOMAIN, STORAGE_VERSION
+from .const import (
+    CONF_BAUDRATE,
+    CONF_DEVICE,
+    CONF_GATEWAY_TYPE,
+    CONF_PIN,
+    CONF_WEBHOOK_ID,
+    DEFAULT_BAUDRATE,
+    DOMAIN,
+    STORAGE_VERSION,
+)
 from .coordinator import (
     GsmGatewayConfigEntry,
     GsmGatewayCoordinator,
@@ -22,6 +31,7 @@ from .coordinator import (
 )
 from .push_target import async_point_push, async_restore_push
 from .services import async_setup_services
+from .services_calls import async_setup_call_services
 from .webhook import async_register_webhook
 
 PLATFORMS = [
@@ -40,19 +50,23 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions, once for all entries."""
     async_setup_services(hass)
+    async_setup_call_services(hass)
     return True
 
 
 def client_config(entry: GsmGatewayConfigEntry) -> ClientConfig:
     """How to reach the gateway of an entry."""
     return ClientConfig(
-        url=entry.data["url"],
+        # A modem is reached at its device (a path, or a socket:// URL).
+        url=entry.data.get("url") or entry.data[CONF_DEVICE],
         username=entry.data.get("username"),
         password=entry.data.get("password"),
         verify_ssl=entry.data.get("verify_ssl", False),
         api_key=entry.data.get("api_key"),
         timezone=dt_util.get_default_time_zone(),
         unique_id=entry.unique_id,
+        baudrate=entry.data.get(CONF_BAUDRATE, DEFAULT_BAUDRATE),
+        pin=entry.data.get(CONF_PIN),
     )
 
 
@@ -67,7 +81,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -
     coordinator = GsmGatewayCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = GsmGatewayRuntimeData(client=client, coordinator=coordinator)
-    async_register_webhook(hass, entry, coordinator)
+    # A modem tells its news on its serial line: it has no webhook (SPEC §2).
+    if CONF_WEBHOOK_ID in entry.data:
+        async_register_webhook(hass, entry, coordinator)
     entry.runtime_data.kept_push_settings = await async_point_push(hass, entry, client)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await notify.async_setup_legacy(hass, entry)

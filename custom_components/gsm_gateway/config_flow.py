@@ -28,6 +28,10 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -44,14 +48,20 @@ from .api import (
     GatewayConnectionError,
     GatewayError,
     GatewayInfo,
+    GatewayNoAnswerError,
     GatewayType,
+    SimLockedError,
     create_client,
 )
 from .const import (
+    CONF_BAUDRATE,
     CONF_DEFAULT_RECIPIENTS,
+    CONF_DEVICE,
     CONF_GATEWAY_TYPE,
+    CONF_PIN,
     CONF_SCAN_INTERVAL,
     CONF_WEBHOOK_ID,
+    DEFAULT_BAUDRATE,
     DOMAIN,
     LOGGER,
 )
@@ -92,6 +102,113 @@ _REAUTH_SCHEMA = probatio.Schema(
         ),
     }
 )
+
+
+_PIN_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(CONF_PIN): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        ),
+    }
+)
+
+BAUDRATES = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600]
+_SIM_LOCK_ERRORS = {
+    "pin_required": "pin_required",
+    "pin_wrong": "invalid_pin",
+    "puk_required": "puk_required",
+}
+"""`SimLockedError.state` to the flow's error key."""
+
+
+def _list_serial_ports() -> list[SelectOptionDict]:
+    """The serial ports this machine has, stable /dev/serial/by-id paths first.
+
+    Runs in the executor: listing ports reads sysfs. A stick's by-id path
+    survives replugging and reboots, where /dev/ttyUSB0 may become ttyUSB1.
+    """
+    from homeassistant.components.usb import (  # noqa: PLC0415
+        get_serial_by_id,
+        human_readable_device_name,
+    )
+    from homeassistant.components.usb.utils import (  # noqa: PLC0415
+        scan_serial_ports,
+    )
+
+    options: list[SelectOptionDict] = []
+    for port in scan_serial_ports():
+        path = get_serial_by_id(port.device)
+        label = human_readable_device_name(
+            path,
+            port.serial_number,
+            port.manufacturer,
+            port.description,
+            getattr(port, "vid", None),
+            getattr(port, "pid", None),
+        )
+        options.append(SelectOptionDict(value=path, label=label))
+    options.sort(
+        key=lambda option: not option["value"].startswith("/dev/serial/by-id/")
+    )
+    return options
+
+
+def _modem_schema(ports: list[SelectOptionDict]) -> probatio.Schema:
+    return probatio.Schema(
+        {
+            probatio.Required(CONF_DEVICE): SelectSelector(
+                SelectSelectorConfig(
+                    options=ports,
+                    custom_value=True,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            probatio.Required(CONF_BAUDRATE, default=DEFAULT_BAUDRATE): SelectSelector(
+                SelectSelectorConfig(
+                    options=[str(rate) for rate in BAUDRATES],
+                    custom_value=True,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            probatio.Optional(CONF_PIN): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.PASSWORD)
+            ),
+        }
+    )
+
+
+def modem_data(
+    user_input: Mapping[str, Any], errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """Entry data from the modem form, or None with `errors` filled.
+
+    The device is a path (`/dev/serial/by-id/...`, `/dev/ttyUSB2`, `COM3`) or
+    a URL serialx opens (`socket://host:port`, `rfc2217://host:port`).
+    """
+    device = str(user_input.get(CONF_DEVICE, "")).strip()
+    if not device or any(char.isspace() for char in device):
+        errors[CONF_DEVICE] = "invalid_device"
+        return None
+    if "://" in device:
+        url = URL(device)
+        if url.scheme not in ("socket", "rfc2217") or not url.host or not url.port:
+            errors[CONF_DEVICE] = "invalid_device"
+            return None
+    try:
+        baudrate = int(user_input.get(CONF_BAUDRATE, DEFAULT_BAUDRATE))
+    except TypeError, ValueError:
+        baudrate = 0
+    if not 300 <= baudrate <= 4_000_000:
+        errors[CONF_BAUDRATE] = "invalid_baudrate"
+        return None
+    pin = str(user_input.get(CONF_PIN) or "").strip()
+    if pin and not (pin.isdigit() and 4 <= len(pin) <= 8):
+        errors[CONF_PIN] = "invalid_pin_format"
+        return None
+    data: dict[str, Any] = {CONF_DEVICE: device, CONF_BAUDRATE: baudrate}
+    if pin:
+        data[CONF_PIN] = pin
+    return data
 
 
 def normalize_url(value: str) -> str:
@@ -187,6 +304,33 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """Log in to an OpenVox gateway."""
         return await self._async_step_lan(GatewayType.OPENVOX, user_input)
 
+    async def async_step_modem(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the modem's serial port (or network URL), its speed and PIN."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = modem_data(user_input, errors)
+            if data is not None and (
+                connected := await self._async_connect(GatewayType.MODEM, data, errors)
+            ):
+                info = connected[1]
+                await self.async_set_unique_id(info.unique_id)
+                self._abort_if_unique_id_configured()
+                # No webhook: a modem tells its news on its serial line.
+                return self.async_create_entry(
+                    title=_entry_title(GatewayType.MODEM, info),
+                    data={CONF_GATEWAY_TYPE: GatewayType.MODEM.value, **data},
+                )
+        ports = await self.hass.async_add_executor_job(_list_serial_ports)
+        return self.async_show_form(
+            step_id="modem",
+            data_schema=self.add_suggested_values_to_schema(
+                _modem_schema(ports), user_input
+            ),
+            errors=errors,
+        )
+
     async def _async_step_lan(
         self, gateway_type: GatewayType, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
@@ -254,6 +398,8 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for new credentials for the same gateway."""
         entry = self._get_reauth_entry()
+        if entry.data[CONF_GATEWAY_TYPE] == GatewayType.MODEM:
+            return await self.async_step_reauth_pin(user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             if await self._async_check_same_gateway(
@@ -272,11 +418,34 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_reauth_pin(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask a modem's SIM PIN again (the SIM refused it, or was swapped)."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = modem_data({**entry.data, **user_input}, errors)
+            if data is not None and await self._async_check_same_gateway(
+                entry, data, errors
+            ):
+                return self.async_update_reload_and_abort(
+                    entry, data=_with_type(entry, data)
+                )
+        return self.async_show_form(
+            step_id="reauth_pin",
+            data_schema=_PIN_SCHEMA,
+            description_placeholders={CONF_DEVICE: entry.data[CONF_DEVICE]},
+            errors=errors,
+        )
+
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the URL or credentials of a gateway already added."""
         entry = self._get_reconfigure_entry()
+        if entry.data[CONF_GATEWAY_TYPE] == GatewayType.MODEM:
+            return await self.async_step_reconfigure_modem(user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _lan_data(user_input, errors)
@@ -298,6 +467,34 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(_LAN_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure_modem(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move a modem to another port (or speed, or PIN): the same IMEI only."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = modem_data(user_input, errors)
+            if data is not None and await self._async_check_same_gateway(
+                entry, data, errors
+            ):
+                return self.async_update_reload_and_abort(
+                    entry, data=_with_type(entry, data)
+                )
+        else:
+            user_input = {
+                CONF_DEVICE: entry.data[CONF_DEVICE],
+                CONF_BAUDRATE: str(entry.data.get(CONF_BAUDRATE, DEFAULT_BAUDRATE)),
+            }
+        ports = await self.hass.async_add_executor_job(_list_serial_ports)
+        return self.async_show_form(
+            step_id="reconfigure_modem",
+            data_schema=self.add_suggested_values_to_schema(
+                _modem_schema(ports), user_input
+            ),
             errors=errors,
         )
 
@@ -330,32 +527,51 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> tuple[GatewayClient, GatewayInfo] | None:
         """Ask the gateway who it is; on failure fill `errors` and return None."""
         verify_ssl = bool(data.get(CONF_VERIFY_SSL, False))
+        address = data.get(CONF_URL) or data[CONF_DEVICE]
         config = ClientConfig(
-            url=data[CONF_URL],
+            url=address,
             username=data.get(CONF_USERNAME),
             password=data.get(CONF_PASSWORD),
             verify_ssl=verify_ssl,
+            baudrate=data.get(CONF_BAUDRATE, DEFAULT_BAUDRATE),
+            pin=data.get(CONF_PIN),
+        )
+        client = create_client(
+            gateway_type,
+            async_get_clientsession(self.hass, verify_ssl=verify_ssl),
+            config,
         )
         try:
-            client = create_client(
-                gateway_type,
-                async_get_clientsession(self.hass, verify_ssl=verify_ssl),
-                config,
-            )
             info = await client.get_info()
+        except SimLockedError as err:
+            errors["base"] = _SIM_LOCK_ERRORS.get(err.state, "invalid_auth")
         except GatewayAuthError:
             errors["base"] = "invalid_auth"
+        except GatewayNoAnswerError:
+            errors["base"] = "no_answer"
         except GatewayConnectionError:
-            errors["base"] = "cannot_connect"
+            errors["base"] = (
+                "cannot_open_port"
+                if gateway_type is GatewayType.MODEM
+                else "cannot_connect"
+            )
         except GatewayError as err:
-            LOGGER.debug("Unexpected answer from %s: %s", data[CONF_URL], err)
+            LOGGER.debug("Unexpected answer from %s: %s", address, err)
             errors["base"] = "unexpected_answer"
         except Exception:  # noqa: BLE001 - the user must see a form, not a crash
-            LOGGER.exception("Unexpected error talking to %s", data[CONF_URL])
+            LOGGER.exception("Unexpected error talking to %s", address)
             errors["base"] = "unknown"
         else:
             return client, info
+        finally:
+            # A serial line is held exclusively: the entry opens its own.
+            await client.close()
         return None
+
+
+def _with_type(entry: ConfigEntry, data: dict[str, Any]) -> dict[str, Any]:
+    """A modem entry's whole data: a PIN left out of the form is dropped."""
+    return {CONF_GATEWAY_TYPE: entry.data[CONF_GATEWAY_TYPE], **data}
 
 
 def _lan_data(

@@ -14,6 +14,11 @@ CONF_WEBHOOK_ID: Final = "webhook_id"
 CONF_API_KEY: Final = "api_key"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_DEFAULT_RECIPIENTS: Final = "default_recipients"
+CONF_DEVICE: Final = "device"
+CONF_BAUDRATE: Final = "baudrate"
+CONF_PIN: Final = "pin"
+
+DEFAULT_BAUDRATE: Final = 115200
 
 DEFAULT_LAN_INTERVAL: Final = timedelta(seconds=30)
 DEFAULT_CLOUD_INTERVAL: Final = timedelta(seconds=60)

@@ -48,6 +48,7 @@ from .const import (
     ATTR_TEXT,
     ATTR_TIMESTAMP,
     CONF_SCAN_INTERVAL,
+    CONF_WEBHOOK_ID,
     DOMAIN,
     EVENT_CALL,
     EVENT_SIM_STATUS,
@@ -86,7 +87,13 @@ def port_can_send(port: Port) -> bool:
 
 
 def port_identifier(info: GatewayInfo, port_key: str) -> tuple[str, str]:
-    """The device registry identifier of a port device."""
+    """The device registry identifier of a port device.
+
+    A gateway that is its one port (a modem) has its port's entities on its
+    own device.
+    """
+    if info.single_port:
+        return (DOMAIN, info.unique_id)
     return (DOMAIN, f"{info.unique_id}_{port_key}")
 
 
@@ -156,11 +163,20 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     @override
     async def _async_setup(self) -> None:
         with _update_errors("cannot_connect"):
-            self.info = await self.client.get_info()
             await self.tracker.async_load()
+            # Before identifying: the client may remember credentials the
+            # gateway refused (a SIM's PIN), never to be tried again.
             self.client.restore_state(self.tracker.restored_client_state)
+            try:
+                self.info = await self.client.get_info()
+            except GatewayAuthError:
+                await self.tracker.async_save_client_state()
+                raise
             if not self.tracker.initialized and self.client.supports(Capability.INBOX):
-                self.tracker.async_start_history(await self.client.fetch_inbox(None))
+                history = await self.client.fetch_inbox(None)
+                self.tracker.async_start_history(history)
+                self._confirm(history)
+        self.config_entry.async_on_unload(self.client.subscribe(self.async_handle_push))
         device = dr.async_get(self.hass).async_get_or_create(
             config_entry_id=self.config_entry.entry_id,
             identifiers={(DOMAIN, self.info.unique_id)},
@@ -181,10 +197,15 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         with _update_errors("update_failed"):
             state = await self.client.poll()
             if self.client.supports(Capability.INBOX):
-                found = self.tracker.async_polled(
-                    await self.client.fetch_inbox(self.tracker.high_water_mark)
-                )
-                if found and self._first_poll_done:
+                inbox = await self.client.fetch_inbox(self.tracker.high_water_mark)
+                found = self.tracker.async_polled(inbox)
+                self._confirm(inbox)
+                # A gateway that does not push cannot have lost its pushes.
+                if (
+                    found
+                    and self._first_poll_done
+                    and self.client.supports(Capability.PUSH)
+                ):
                     self._note_unannounced()
             if self.client.has_pending_sends():
                 statuses = self.tracker.async_statuses(
@@ -210,6 +231,25 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         self.tracker.async_ready()
 
     @callback
+    def _confirm(self, messages: list[InboundSms]) -> None:
+        """Let the gateway forget messages once they are fired and on disk."""
+        if not messages:
+            return
+        ids = [message.message_id for message in messages]
+
+        async def confirm() -> None:
+            await self.tracker.async_recorded()
+            try:
+                await self.client.confirm_inbox(ids)
+            except GatewayError as err:
+                # They stay on the gateway: the next sweep confirms them again.
+                LOGGER.debug("Gateway did not forget %s messages: %s", len(ids), err)
+
+        self.config_entry.async_create_background_task(
+            self.hass, confirm(), f"{DOMAIN} confirm inbox"
+        )
+
+    @callback
     def _sync_ports(self, state: GatewayState) -> None:
         """Register new devices and fire `sim_status` for changed ports.
 
@@ -231,6 +271,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 )
                 self._sub_devices[sub.key] = device.id
         for port in state.ports.values():
+            if port.key not in self._port_devices and self.info.single_port:
+                self._port_devices[port.key] = self.gateway_device_id
             if port.key not in self._port_devices:
                 parent = (
                     self._sub_devices.get(port.parent_key)
@@ -267,9 +309,10 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
 
     def port_by_number(self, number: int | None) -> Port | None:
         """Find a port by the vendor's number."""
-        if number is None:
+        current: GatewayState | None = self.data
+        if number is None or current is None:  # before the first poll
             return None
-        return next((p for p in self.data.ports.values() if p.number == number), None)
+        return next((p for p in current.ports.values() if p.number == number), None)
 
     def device_id_for_port(self, port: Port | None) -> str | None:
         """The registry id of a port's device, where it has one."""
@@ -400,6 +443,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         messages = [e for e in push.events if isinstance(e, InboundSms)]
         if messages:
             self.tracker.async_pushed(messages)
+            self._confirm(messages)
         statuses = [e for e in push.events if isinstance(e, SmsStatusUpdate)]
         if statuses:
             self.tracker.async_statuses(statuses)
@@ -443,7 +487,10 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         return True
 
     def _apply_gateway_status(self, online: bool) -> bool:
-        self.data = replace(self.data, online=online)
+        current: GatewayState | None = self.data
+        if current is None:  # told before the first poll: that poll tells too
+            return False
+        self.data = replace(current, online=online)
         return True
 
     def _note_unannounced(self) -> None:
@@ -466,7 +513,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 ),
                 translation_placeholders={
                     "name": self.config_entry.title,
-                    "url": self.webhook_url,
+                    "url": self.webhook_url or "",
                 },
             )
 
@@ -478,11 +525,14 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         )
 
     @property
-    def webhook_url(self) -> str:
-        """The URL to set as the gateway's push target."""
+    def webhook_url(self) -> str | None:
+        """The URL to set as the gateway's push target; None without a webhook."""
+        if CONF_WEBHOOK_ID not in self.config_entry.data:
+            return None
         return async_webhook_url(self.hass, self.config_entry)
 
     async def async_shutdown(self) -> None:
-        """Stop holding facts back for start-up."""
+        """Stop holding facts back for start-up; let go of the gateway."""
         self.tracker.async_shutdown()
         await super().async_shutdown()
+        await self.client.close()

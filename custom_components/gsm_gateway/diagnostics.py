@@ -29,6 +29,8 @@ TO_REDACT = {
     "name",
     "webhook_url",
     "default_recipients",
+    "pin",
+    "device",
 }
 
 

@@ -12,6 +12,7 @@ start-up, and a fact fired earlier would reach no one.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any, NotRequired, TypedDict
@@ -63,6 +64,8 @@ class MessageTracker:
         self._unsub_started: CALLBACK_TYPE | None = None
         self._waiting_for: set[str] = set()
         """Facts are held until Home Assistant has started and the ports are known."""
+        self._opened = asyncio.Event()
+        self._opened.set()
         self.initialized = False
         """False until a high-water mark exists: the entry's very first set-up."""
         self.received = 0
@@ -78,9 +81,12 @@ class MessageTracker:
             self.restored_client_state = data.get("client_state") or {
                 "pending": data.get("pending_sends", [])
             }
-            self.initialized = True
+            # Saved before any history was taken (a refused PIN at set-up):
+            # the first set-up is still to come.
+            self.initialized = self.high_water_mark is not None
         self._held = []
         self._waiting_for = {"started", "ready"}
+        self._opened.clear()
         self._unsub_started = async_at_started(self._hass, self._started)
 
     @callback
@@ -100,6 +106,22 @@ class MessageTracker:
         held, self._held = self._held or [], None
         for fire in held:
             fire()
+        self._opened.set()
+
+    async def async_save_client_state(self) -> None:
+        """Write what the client exports now (it refused credentials, say)."""
+        await self._store.async_save(self._data())
+
+    async def async_recorded(self) -> None:
+        """Return once what was accepted so far has fired and is on disk.
+
+        A gateway may forget a message from its own store only then (a
+        modem's SIM, `GatewayClient.confirm_inbox`): held facts fire once
+        Home Assistant has started, and a message deleted before would be
+        lost if it stopped first.
+        """
+        await self._opened.wait()
+        await self._store.async_save(self._data())
 
     @callback
     def async_shutdown(self) -> None:
@@ -118,9 +140,11 @@ class MessageTracker:
     @callback
     def async_start_history(self, messages: Iterable[InboundSms]) -> None:
         """Take what is on the gateway at the first set-up as history: fire nothing."""
+        messages = list(messages)
         sequences = [m.sequence for m in messages if m.sequence is not None]
         self.high_water_mark = max(sequences, default=0)
-        self._seen.clear()
+        # Messages without a sequence (a modem's store) are history by their id.
+        self._seen = dict.fromkeys(m.message_id for m in messages if m.sequence is None)
         self.initialized = True
         self._save()
 

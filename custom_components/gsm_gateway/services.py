@@ -264,9 +264,11 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
         entries[entry.entry_id] = entry
         named = ports.setdefault(entry.entry_id, [])
         coordinator = entry.runtime_data.coordinator
-        if device.id == coordinator.gateway_device_id:
+        # A modem's one device is the gateway and its port at once.
+        port = coordinator.port_for_device(device.id)
+        if port is None and device.id == coordinator.gateway_device_id:
             continue
-        if (port := coordinator.port_for_device(device.id)) is None:
+        if port is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="port_unknown",

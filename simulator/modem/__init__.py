@@ -99,6 +99,10 @@ class ModemSimulator:
     urc_mid_answer: bool = False
     cnmi_mt_allowed: tuple[int, ...] = (0, 1, 2, 3)
     answer_delay: float = 0.0
+    mute: bool = False
+    """Takes what is written and answers nothing (the wrong port of a stick)."""
+    delete_fails: bool = False
+    """`+CMGD` answers ERROR (to stand for a crash before the delete)."""
 
     def __post_init__(self) -> None:
         self.store: dict[int, tuple[int, str]] = {}
@@ -279,9 +283,11 @@ class ModemSimulator:
             line = raw.decode(errors="replace").strip()
             if not line:
                 continue
+            self.commands.append(line)
+            if self.mute:
+                continue
             if self.echo:
                 self._write(line + "\r\n")
-            self.commands.append(line)
             if self.answer_delay:
                 await asyncio.sleep(self.answer_delay)
             self._answer(self._run(line))
@@ -478,6 +484,8 @@ class ModemSimulator:
             self.store[index] = (1, pdu)
             return [f"+CMGR: {status},,{len(pdu) // 2 - 8}", pdu, "OK"]
         if upper.startswith("+CMGD="):
+            if self.delete_fails:
+                return self._cms(500)
             index = int(upper[6:].split(",", maxsplit=1)[0])
             self.store.pop(index, None)
             self._flush_network()

@@ -15,6 +15,10 @@ class GatewayConnectionError(GatewayError):
     """The gateway could not be reached, timed out, or dropped the connection."""
 
 
+class GatewayNoAnswerError(GatewayConnectionError):
+    """The line is open but nothing answers on it (a modem's wrong port or speed)."""
+
+
 class GatewayAuthError(GatewayError):
     """The gateway refused the credentials."""
 

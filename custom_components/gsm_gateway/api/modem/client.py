@@ -70,6 +70,8 @@ PORT_NUMBER = 1
 PORT_KEY = "sim"
 
 DEFAULT_PART_TIMEOUT = timedelta(hours=1)
+PROBE_TIMEOUT = 2.0
+"""Seconds the first `AT` may take: a port that says nothing is the wrong one."""
 RING_GAP = 8.0
 """Seconds without `RING` after which an unanswered call was missed (a
 network repeats `RING` every 5 s or so: TS 27.007 §6.2 leaves it to them)."""
@@ -184,7 +186,7 @@ class ModemClient(GatewayClient):
         # SIM800/900 modules learn the baud rate from the first "AT"s.
         for attempt in range(3):
             try:
-                await self._line.command("AT", 2.0)
+                await self._line.command("AT", PROBE_TIMEOUT)
                 break
             except GatewayConnectionError:
                 if attempt == 2:
@@ -222,6 +224,7 @@ class ModemClient(GatewayClient):
             return
         digest = _pin_digest(self._pin)
         if self._pin_refused == digest or (self._identity(), digest) in _REJECTED_PINS:
+            self._pin_refused = digest
             return
         try:
             await self._line.command(f'AT+CPIN="{self._pin}"', 20.0)

@@ -24,7 +24,11 @@ from dataclasses import dataclass
 import logging
 import re
 
-from ..errors import GatewayConnectionError, GatewayRefusedError
+from ..errors import (
+    GatewayConnectionError,
+    GatewayNoAnswerError,
+    GatewayRefusedError,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -285,7 +289,7 @@ class AtLine:
                     final = await pending.done
             except TimeoutError as err:
                 await self.close()
-                raise GatewayConnectionError(
+                raise GatewayNoAnswerError(
                     f"no answer from the modem to {command}"
                 ) from err
             except (OSError, ConnectionError) as err:
