@@ -107,6 +107,8 @@ class ModemSimulator:
     def __post_init__(self) -> None:
         self.store: dict[int, tuple[int, str]] = {}
         self.waiting_in_network: list[str] = []
+        self.held_back: list[str] = []
+        """Parts `receive_sms` was told to drop, until `deliver_held_back`."""
         self.sent: list[Sent] = []
         self.commands: list[str] = []
         self.ussd_sent: list[str] = []
@@ -562,18 +564,27 @@ class ModemSimulator:
     ) -> int:
         """The network brings a message: stored and announced per `+CNMI`.
 
-        `order` gives the parts' arrival order (1-based), `drop` parts that
-        never come. Returns how many parts it took.
+        `order` gives the parts' arrival order (1-based; parts it leaves out
+        come last), `drop` parts that do not come (`deliver_held_back`
+        brings them later). Returns how many parts it took.
         """
         self._concat = (self._concat + 1) % 256
         pdus = deliver_pdus(sender, text, moment or datetime.now(UTC), self._concat)
-        sequence = order or list(range(1, len(pdus) + 1))
+        sequence = list(order or [])
+        sequence += [n for n in range(1, len(pdus) + 1) if n not in sequence]
         for number in sequence:
             if drop and number in drop:
+                self.held_back.append(pdus[number - 1])
                 continue
             self.waiting_in_network.append(pdus[number - 1])
         self._flush_network()
         return len(pdus)
+
+    def deliver_held_back(self) -> None:
+        """The parts that were dropped come after all (late, as networks do)."""
+        self.waiting_in_network += self.held_back
+        self.held_back = []
+        self._flush_network()
 
     def store_message(
         self, sender: str, text: str, moment: datetime | None = None

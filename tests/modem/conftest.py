@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -72,7 +72,12 @@ def events(hass: HomeAssistant) -> Callable[[str], list[Event]]:
 
     def collect(event_type: str) -> list[Event]:
         found: list[Event] = []
-        hass.bus.async_listen(event_type, found.append)
+
+        @callback
+        def take(event: Event) -> None:
+            found.append(event)
+
+        hass.bus.async_listen(event_type, take)
         return found
 
     return collect

@@ -131,7 +131,7 @@ class ModemClient(GatewayClient):
         self._ready = False
         self._ready_lock = asyncio.Lock()
         self._sweep_lock = asyncio.Lock()
-        self._sweep_again = False
+        self._sweep_waiting = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
         self._reconnecting: asyncio.Task[None] | None = None
@@ -423,6 +423,7 @@ class ModemClient(GatewayClient):
         """Read the whole store: every message on it, joined; nothing deleted."""
         del after  # a modem's store has no sequence: every message, every time
         async with self._sweep_lock:
+            self._sweep_waiting = False  # this read covers what was announced
             await self._ensure_ready()
             if self._sim_state != "READY":
                 return []
@@ -439,10 +440,14 @@ class ModemClient(GatewayClient):
             return sweep.messages
 
     async def _sweep_and_emit(self) -> None:
-        """Read the store after `+CMTI` and hand what is new to subscribers."""
-        if self._sweep_lock.locked():
-            self._sweep_again = True
+        """Read the store after `+CMTI` and hand what is new to subscribers.
+
+        Announcements that come while a read waits for its turn are covered
+        by that read: at most one waits, none is lost.
+        """
+        if self._sweep_waiting:
             return
+        self._sweep_waiting = True
         try:
             messages = await self.fetch_inbox(None)
         except GatewayError as err:
@@ -450,16 +455,17 @@ class ModemClient(GatewayClient):
             return
         if messages:
             self._emit(Push(kind="sms", events=tuple(messages)))
-        if self._sweep_again:
-            self._sweep_again = False
-            self._spawn(self._sweep_and_emit())
 
     @override
     async def confirm_inbox(self, message_ids: Collection[str]) -> None:
-        indexes = self.inbox.take(set(message_ids)) + self._junk
-        self._junk = []
-        for index in indexes:
-            await self._delete(index)
+        # Under the read's lock: a read between looking an index up and
+        # deleting it could hand the index out again, and a second delete
+        # would then hit the message stored there since.
+        async with self._sweep_lock:
+            indexes = self.inbox.take(set(message_ids)) + self._junk
+            self._junk = []
+            for index in indexes:
+                await self._delete(index)
 
     async def _delete(self, index: int) -> None:
         try:
