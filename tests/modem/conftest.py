@@ -6,6 +6,7 @@ a stick shared with ser2net; the serial path code is the same past opening.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
@@ -17,6 +18,27 @@ from custom_components.gsm_gateway.const import CONF_GATEWAY_TYPE, DOMAIN
 from simulator.modem import ModemSimulator
 
 IMEI = "867962041234567"
+EVENT_TIMEOUT = 5.0
+
+
+async def wait_events(hass: HomeAssistant, event_type: str, count: int) -> list[Event]:
+    """Wait for `count` events of a type (awaited, never slept for)."""
+    found: list[Event] = []
+    done = asyncio.get_running_loop().create_future()
+
+    @callback
+    def take(event: Event) -> None:
+        found.append(event)
+        if len(found) >= count and not done.done():
+            done.set_result(None)
+
+    unsub = hass.bus.async_listen(event_type, take)
+    try:
+        async with asyncio.timeout(EVENT_TIMEOUT):
+            await done
+    finally:
+        unsub()
+    return found
 
 
 @pytest.fixture

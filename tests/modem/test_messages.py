@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -21,10 +21,9 @@ from custom_components.gsm_gateway.const import (
 )
 from simulator.modem import ModemSimulator
 
-from .conftest import IMEI
+from .conftest import IMEI, wait_events as _events
 
 # Real messages carry Cyrillic look-alikes and fullwidth punctuation.
-# ruff: noqa: RUF001
 
 TEXTS = [
     "Gate code 4711, valid today",
@@ -41,28 +40,6 @@ LONG_GSM7 = (
     "weiter tun. Bei Fragen erreichen Sie uns rund um die Uhr unter 2202. {€}"
 )
 LONG_UCS2 = "Посилка 20450012345678 прибула у відділення №12. " * 5  # 4 parts
-
-
-async def _events(
-    hass: HomeAssistant, event_type: str, count: int, timeout: float = 5
-) -> list[Event]:
-    """Wait for `count` events of a type (awaited, never slept for)."""
-    found: list[Event] = []
-    done = asyncio.get_running_loop().create_future()
-
-    @callback
-    def take(event: Event) -> None:
-        found.append(event)
-        if len(found) >= count and not done.done():
-            done.set_result(None)
-
-    unsub = hass.bus.async_listen(event_type, take)
-    try:
-        async with asyncio.timeout(timeout):
-            await done
-    finally:
-        unsub()
-    return found
 
 
 def _device_id(hass: HomeAssistant) -> str:
