@@ -20,6 +20,7 @@ from .coordinator import (
     GsmGatewayCoordinator,
     GsmGatewayRuntimeData,
 )
+from .push_target import async_point_push, async_restore_push
 from .services import async_setup_services
 from .webhook import async_register_webhook
 
@@ -67,6 +68,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = GsmGatewayRuntimeData(client=client, coordinator=coordinator)
     async_register_webhook(hass, entry, coordinator)
+    entry.runtime_data.kept_push_settings = await async_point_push(hass, entry, client)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await notify.async_setup_legacy(hass, entry)
     return True
@@ -78,7 +80,17 @@ async def async_unload_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -> None:
-    """Forget the entry's high-water mark with the entry."""
+    """Put the gateway's push settings back; forget the entry's stores."""
+    config = client_config(entry)
+    await async_restore_push(
+        hass,
+        entry,
+        create_client(
+            GatewayType(entry.data[CONF_GATEWAY_TYPE]),
+            async_get_clientsession(hass, verify_ssl=config.verify_ssl),
+            config,
+        ),
+    )
     await Store[dict[str, Any]](
         hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.messages"
     ).async_remove()
@@ -87,8 +99,11 @@ async def async_remove_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: GsmGatewayConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Let the user remove a port device once the gateway no longer has it."""
+    """Let the user remove a port or sub-device once the gateway no longer has it."""
     coordinator = entry.runtime_data.coordinator
     if (DOMAIN, coordinator.info.unique_id) in device.identifiers:
         return False
-    return coordinator.port_for_device(device.id) is None
+    return (
+        coordinator.port_for_device(device.id) is None
+        and coordinator.sub_device_for_device(device.id) is None
+    )

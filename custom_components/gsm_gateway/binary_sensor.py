@@ -15,9 +15,15 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Port
+from .api import Capability, GatewayClient, Port, SubDevice
 from .coordinator import GsmGatewayConfigEntry
-from .entity import GsmGatewayEntity, GsmPortEntity, async_add_port_entities
+from .entity import (
+    GsmGatewayEntity,
+    GsmPortEntity,
+    GsmSubDeviceEntity,
+    async_add_port_entities,
+    async_add_sub_device_entities,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -27,6 +33,15 @@ class GsmPortBinarySensorDescription(BinarySensorEntityDescription):
     """A binary sensor of a port / SIM device."""
 
     is_on_fn: Callable[[Port], bool | None]
+    has_fn: Callable[[GatewayClient, Port], bool] = lambda _client, _port: True
+    """Checked when the port appears: whether the gateway type reports it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GsmSubDeviceBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor of a sub-device (aggregator, phone)."""
+
+    is_on_fn: Callable[[SubDevice], bool | None]
 
 
 PORT_BINARY_SENSORS: tuple[GsmPortBinarySensorDescription, ...] = (
@@ -34,7 +49,24 @@ PORT_BINARY_SENSORS: tuple[GsmPortBinarySensorDescription, ...] = (
         key="gprs",
         translation_key="gprs",
         entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=lambda client, _port: client.supports(Capability.PORT_STATUS),
         is_on_fn=lambda port: port.gprs_attached,
+    ),
+    GsmPortBinarySensorDescription(
+        key="available",
+        translation_key="available",
+        # Where the gateway says whether it offers the port for sending.
+        has_fn=lambda _client, port: port.available is not None,
+        is_on_fn=lambda port: port.available,
+    ),
+)
+
+SUB_DEVICE_BINARY_SENSORS: tuple[GsmSubDeviceBinarySensorDescription, ...] = (
+    GsmSubDeviceBinarySensorDescription(
+        key="online",
+        translation_key="online",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        is_on_fn=lambda sub: sub.online,
     ),
 )
 
@@ -60,6 +92,15 @@ async def async_setup_entry(
         lambda port: (
             GsmPortBinarySensor(coordinator, description, port.key)
             for description in PORT_BINARY_SENSORS
+            if description.has_fn(entry.runtime_data.client, port)
+        ),
+    )
+    async_add_sub_device_entities(
+        entry,
+        async_add_entities,
+        lambda sub: (
+            GsmSubDeviceBinarySensor(coordinator, description, sub.key)
+            for description in SUB_DEVICE_BINARY_SENSORS
         ),
     )
 
@@ -73,6 +114,17 @@ class GsmPortBinarySensor(GsmPortEntity, BinarySensorEntity):
     @override
     def is_on(self) -> bool | None:
         return self.entity_description.is_on_fn(self.port)
+
+
+class GsmSubDeviceBinarySensor(GsmSubDeviceEntity, BinarySensorEntity):
+    """A binary sensor of a sub-device (aggregator, phone)."""
+
+    entity_description: GsmSubDeviceBinarySensorDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        return self.entity_description.is_on_fn(self.sub_device)
 
 
 class GsmGatewayOnlineSensor(GsmGatewayEntity, BinarySensorEntity):

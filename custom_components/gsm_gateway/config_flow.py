@@ -37,6 +37,7 @@ from yarl import URL
 
 from .api import (
     SUPPORTED_TYPES,
+    Capability,
     ClientConfig,
     GatewayAuthError,
     GatewayClient,
@@ -212,25 +213,21 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def _async_point_push(self, client: GatewayClient) -> ConfigFlowResult:
-        """Set the gateway's push target, or show where the user must set it."""
+        """Add the entry, first showing the push URL where the user must set it.
+
+        Gateways whose API sets their push target get it at set-up (and at
+        every later one: the URL may change), from `push_target`.
+        """
+        if client.supports(Capability.PUSH_CONFIG):
+            return self.async_create_entry(title=self._title, data=self._entry_data)
         webhook_id: str = self._entry_data[CONF_WEBHOOK_ID]
         try:
-            push_url = webhook.async_generate_url(
+            self._push_url = webhook.async_generate_url(
                 self.hass, webhook_id, allow_external=False, allow_ip=True
             )
         except NoURLAvailableError:
             # Home Assistant does not know its own address: the user completes it.
             self._push_url = webhook.async_generate_path(webhook_id)
-            return await self.async_step_push()
-
-        try:
-            configured = await client.configure_push(push_url)
-        except GatewayError as err:
-            LOGGER.debug("Could not set the push target to the webhook: %s", err)
-            configured = False
-        if configured:
-            return self.async_create_entry(title=self._title, data=self._entry_data)
-        self._push_url = push_url
         return await self.async_step_push()
 
     async def async_step_push(

@@ -32,6 +32,7 @@ from .api import (
     Push,
     Registration,
     SmsStatusUpdate,
+    SubDevice,
     UssdReply,
 )
 from .const import (
@@ -70,14 +71,28 @@ class GsmGatewayRuntimeData:
 
     client: GatewayClient
     coordinator: GsmGatewayCoordinator
+    kept_push_settings: dict[str, Any] | None = None
+    """The gateway's own push settings, put back when the entry is removed."""
 
 
 type GsmGatewayConfigEntry = ConfigEntry[GsmGatewayRuntimeData]
 
 
+def port_can_send(port: Port) -> bool:
+    """Tell whether a port can send now: the gateway's word, else its registration."""
+    if port.available is not None:
+        return port.available
+    return port.registration in REGISTERED_STATES
+
+
 def port_identifier(info: GatewayInfo, port_key: str) -> tuple[str, str]:
     """The device registry identifier of a port device."""
     return (DOMAIN, f"{info.unique_id}_{port_key}")
+
+
+def sub_device_identifier(info: GatewayInfo, device_key: str) -> tuple[str, str]:
+    """The device registry identifier of a sub-device (aggregator, phone)."""
+    return (DOMAIN, f"{info.unique_id}_device_{device_key}")
 
 
 @contextmanager
@@ -125,7 +140,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             entry.entry_id,
             self._fire_sms,
             self._fire_status,
-            pending_sends=client.export_pending,
+            client_state=client.export_state,
         )
         self.last_push: datetime | None = None
         self.last_push_kind: str | None = None
@@ -134,6 +149,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         self._first_poll_done = False
         self._registrations: dict[str, Registration] = {}
         self._port_devices: dict[str, str] = {}
+        self._sub_devices: dict[str, str] = {}
         self._recent_facts: dict[tuple[Any, ...], float] = {}
         self._push_listeners: list[CALLBACK_TYPE] = []
 
@@ -142,7 +158,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         with _update_errors("cannot_connect"):
             self.info = await self.client.get_info()
             await self.tracker.async_load()
-            self.client.restore_pending(self.tracker.restored_sends)
+            self.client.restore_state(self.tracker.restored_client_state)
             if not self.tracker.initialized and self.client.supports(Capability.INBOX):
                 self.tracker.async_start_history(await self.client.fetch_inbox(None))
         device = dr.async_get(self.hass).async_get_or_create(
@@ -171,7 +187,18 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 if found and self._first_poll_done:
                     self._note_unannounced()
             if self.client.has_pending_sends():
-                self.tracker.async_statuses(await self.client.fetch_sms_statuses())
+                statuses = self.tracker.async_statuses(
+                    await self.client.fetch_sms_statuses()
+                )
+                # Where there is no inbox to list, send results found by
+                # polling that no push announced are the sign of lost pushes.
+                if (
+                    statuses
+                    and self._first_poll_done
+                    and self.client.supports(Capability.PUSH)
+                    and not self.client.supports(Capability.INBOX)
+                ):
+                    self._note_unannounced()
         self._first_poll_done = True
         self._sync_ports(state)
         return state
@@ -184,10 +211,32 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
 
     @callback
     def _sync_ports(self, state: GatewayState) -> None:
-        """Register new port devices and fire `sim_status` for changed ports."""
+        """Register new devices and fire `sim_status` for changed ports.
+
+        Sub-devices (aggregators, phones) sit under the gateway device, and
+        ports under their sub-device where they name one.
+        """
         registry = dr.async_get(self.hass)
+        for sub in state.devices.values():
+            if sub.key not in self._sub_devices:
+                device = registry.async_get_or_create(
+                    config_entry_id=self.config_entry.entry_id,
+                    identifiers={sub_device_identifier(self.info, sub.key)},
+                    manufacturer=sub.manufacturer or self.info.manufacturer,
+                    model=sub.model,
+                    name=sub.name or sub.key,
+                    serial_number=sub.serial_number,
+                    sw_version=sub.firmware,
+                    via_device_id=self.gateway_device_id,
+                )
+                self._sub_devices[sub.key] = device.id
         for port in state.ports.values():
             if port.key not in self._port_devices:
+                parent = (
+                    self._sub_devices.get(port.parent_key)
+                    if port.parent_key is not None
+                    else None
+                )
                 device = registry.async_get_or_create(
                     config_entry_id=self.config_entry.entry_id,
                     identifiers={port_identifier(self.info, port.key)},
@@ -195,7 +244,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                     model=port.network_type,
                     translation_key="port",
                     translation_placeholders={"port": str(port.number)},
-                    via_device_id=self.gateway_device_id,
+                    via_device_id=parent or self.gateway_device_id,
                 )
                 self._port_devices[port.key] = device.id
             previous = self._registrations.get(port.key)
@@ -224,13 +273,20 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 return self.data.ports.get(key)
         return None
 
+    def sub_device_for_device(self, device_id: str) -> SubDevice | None:
+        """The sub-device (aggregator, phone) a registry device stands for."""
+        for key, known in self._sub_devices.items():
+            if known == device_id:
+                return self.data.devices.get(key)
+        return None
+
     @property
     def available_ports(self) -> list[Port]:
         """Ports that can send now, best signal first."""
-        ports = [
-            p for p in self.data.ports.values() if p.registration in REGISTERED_STATES
-        ]
-        return sorted(ports, key=lambda p: -(p.signal_dbm or -200))
+        return sorted(
+            (p for p in self.data.ports.values() if port_can_send(p)),
+            key=lambda p: -(p.signal_dbm or -200),
+        )
 
     @callback
     def _fire(self, event_type: str, port: Port | None, data: dict[str, Any]) -> None:
@@ -394,7 +450,11 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 f"push_not_arriving_{self.config_entry.entry_id}",
                 is_fixable=False,
                 severity=ir.IssueSeverity.WARNING,
-                translation_key="push_not_arriving",
+                translation_key=(
+                    "push_not_arriving_configured"
+                    if self.client.supports(Capability.PUSH_CONFIG)
+                    else "push_not_arriving"
+                ),
                 translation_placeholders={
                     "name": self.config_entry.title,
                     "url": self.webhook_url,

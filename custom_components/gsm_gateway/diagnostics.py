@@ -50,6 +50,9 @@ async def async_get_config_entry_diagnostics(
                 ),
                 "last_push_kind": coordinator.last_push_kind,
                 "pushes_received": coordinator.pushes_received,
+                # What the gateway had before the integration set its own
+                # push target (put back when the entry is removed).
+                "kept_gateway_settings": entry.runtime_data.kept_push_settings,
                 "polled_without_push_since": (
                     coordinator.unannounced_since.isoformat()
                     if coordinator.unannounced_since

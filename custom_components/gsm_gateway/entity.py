@@ -11,9 +11,14 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import Port
+from .api import Port, SubDevice
 from .const import DOMAIN
-from .coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator, port_identifier
+from .coordinator import (
+    GsmGatewayConfigEntry,
+    GsmGatewayCoordinator,
+    port_identifier,
+    sub_device_identifier,
+)
 
 
 class GsmGatewayEntity(CoordinatorEntity[GsmGatewayCoordinator]):
@@ -87,3 +92,60 @@ def async_add_port_entities(
 
     add_new_ports()
     entry.async_on_unload(coordinator.async_add_listener(add_new_ports))
+
+
+class GsmSubDeviceEntity(CoordinatorEntity[GsmGatewayCoordinator]):
+    """An entity of a sub-device: an aggregator, a SIM bank, a phone."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: GsmGatewayCoordinator,
+        description: EntityDescription,
+        device_key: str,
+    ) -> None:
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.device_key = device_key
+        self._attr_unique_id = (
+            f"{coordinator.info.unique_id}_device_{device_key}_{description.key}"
+        )
+        self._attr_device_info = DeviceInfo(
+            identifiers={sub_device_identifier(coordinator.info, device_key)}
+        )
+
+    @property
+    def sub_device(self) -> SubDevice:
+        """The sub-device as last seen (only read while available)."""
+        return self.coordinator.data.devices[self.device_key]
+
+    @property
+    @override
+    def available(self) -> bool:
+        return (
+            super().available
+            and self.coordinator.data.online
+            and self.device_key in self.coordinator.data.devices
+        )
+
+
+def async_add_sub_device_entities(
+    entry: GsmGatewayConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[SubDevice], Iterable[GsmSubDeviceEntity]],
+) -> None:
+    """Add a sub-device's entities now, and those of sub-devices that appear later."""
+    coordinator = entry.runtime_data.coordinator
+    known: set[str] = set()
+
+    @callback
+    def add_new_devices() -> None:
+        new = [sub for key, sub in coordinator.data.devices.items() if key not in known]
+        if not new:
+            return
+        known.update(sub.key for sub in new)
+        async_add_entities(entity for sub in new for entity in build(sub))
+
+    add_new_devices()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_devices))

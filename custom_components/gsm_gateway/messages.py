@@ -31,7 +31,9 @@ class _StoredData(TypedDict):
     high_water_mark: int | None
     seen_messages: list[str]
     fired_statuses: list[str]
+    client_state: NotRequired[dict[str, Any]]
     pending_sends: NotRequired[list[dict[str, Any]]]
+    """Before `client_state`: the sends a Dinstar client followed."""
 
 
 class MessageTracker:
@@ -43,7 +45,7 @@ class MessageTracker:
         entry_id: str,
         on_sms: Callable[[InboundSms], None],
         on_status: Callable[[SmsStatusUpdate], None],
-        pending_sends: Callable[[], list[dict[str, Any]]] = list,
+        client_state: Callable[[], dict[str, Any]] = dict,
     ) -> None:
         self._hass = hass
         self._store: Store[_StoredData] = Store(
@@ -51,9 +53,9 @@ class MessageTracker:
         )
         self._on_sms = on_sms
         self._on_status = on_status
-        self._pending_sends = pending_sends
-        self.restored_sends: list[dict[str, Any]] = []
-        """Sends still followed when the entry last saved, to hand to the client."""
+        self._client_state = client_state
+        self.restored_client_state: dict[str, Any] = {}
+        """What the client kept when the entry last saved, to hand back to it."""
         self.high_water_mark: int | None = None
         self._seen: dict[str, None] = {}
         self._fired_statuses: dict[str, None] = {}
@@ -73,7 +75,9 @@ class MessageTracker:
             self.high_water_mark = data["high_water_mark"]
             self._seen = dict.fromkeys(data["seen_messages"])
             self._fired_statuses = dict.fromkeys(data["fired_statuses"])
-            self.restored_sends = data.get("pending_sends", [])
+            self.restored_client_state = data.get("client_state") or {
+                "pending": data.get("pending_sends", [])
+            }
             self.initialized = True
         self._held = []
         self._waiting_for = {"started", "ready"}
@@ -197,7 +201,7 @@ class MessageTracker:
             "high_water_mark": self.high_water_mark,
             "seen_messages": list(self._seen),
             "fired_statuses": list(self._fired_statuses),
-            "pending_sends": self._pending_sends(),
+            "client_state": self._client_state(),
         }
 
     def as_diagnostics(self) -> dict[str, Any]:

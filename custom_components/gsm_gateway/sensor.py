@@ -73,6 +73,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
         native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
         state_class=SensorStateClass.MEASUREMENT,
+        has_fn=lambda client, _port: client.supports(Capability.PORT_STATUS),
         value_fn=_signal,
     ),
     GsmPortSensorDescription(
@@ -80,6 +81,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         translation_key="registration",
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in Registration],
+        has_fn=lambda client, _port: client.supports(Capability.PORT_STATUS),
         value_fn=lambda port: port.registration.value,
     ),
     GsmPortSensorDescription(

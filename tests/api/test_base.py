@@ -74,7 +74,9 @@ async def test_defaults_that_do_nothing() -> None:
     client = MinimalClient()
     assert client.has_pending_sends() is False
     assert await client.fetch_sms_statuses() == []
+    assert await client.read_push_settings() is None
     assert await client.configure_push("http://ha/api/webhook/x") is False
+    await client.restore_push_settings({"enable": 0})
     assert (await client.get_info()).unique_id == "x"
     assert (await client.poll()).ports == {}
     assert client.parse_push(b"").kind == "none"
@@ -93,31 +95,35 @@ async def test_pending_sends_survive_export_and_restore() -> None:
 
     async with aiohttp.ClientSession() as session:
         config = ClientConfig(url="http://127.0.0.1:9")
-        assert MinimalClient().export_pending() == []
-        MinimalClient().restore_pending([{"anything": 1}])
+        assert MinimalClient().export_state() == {}
+        MinimalClient().restore_state({"anything": 1})
         old = DinstarClient(session, config)
-        old.restore_pending(
-            [
-                {
-                    "user_id": 7,
-                    "number": "+1",
-                    "port": 2,
-                    "delivery_report": True,
-                    "created": 1e12,
-                    "task_id": 3,
-                    "status": "sent",
-                    "ref_id": 9,
-                    "sent_time": "2026-01-01T10:00:00+00:00",
-                },
-                {"user_id": "not a number"},
-                {"number": "+2"},
-            ]
+        old.restore_state({"pending": "not a list"})
+        assert old.export_state() == {"pending": []}
+        old.restore_state(
+            {
+                "pending": [
+                    {
+                        "user_id": 7,
+                        "number": "+1",
+                        "port": 2,
+                        "delivery_report": True,
+                        "created": 1e12,
+                        "task_id": 3,
+                        "status": "sent",
+                        "ref_id": 9,
+                        "sent_time": "2026-01-01T10:00:00+00:00",
+                    },
+                    {"user_id": "not a number"},
+                    {"number": "+2"},
+                ]
+            }
         )
-        exported = old.export_pending()
+        exported = old.export_state()
 
         new = DinstarClient(session, config)
-        new.restore_pending(exported)
+        new.restore_state(exported)
 
-    assert [item["user_id"] for item in exported] == [7]
-    assert new.export_pending() == exported
+    assert [item["user_id"] for item in exported["pending"]] == [7]
+    assert new.export_state() == exported
     assert new.has_pending_sends()

@@ -16,6 +16,7 @@ from .errors import (
     ForeignPushError,
     GatewayAuthError,
     GatewayBadRequestError,
+    GatewayBusyError,
     GatewayConnectionError,
     GatewayError,
     GatewayNotSupportedError,
@@ -50,6 +51,7 @@ from .models import (
     StkAction,
     StkItem,
     StkView,
+    SubDevice,
     UssdReply,
 )
 
@@ -99,6 +101,7 @@ __all__ = [
     "ForeignPushError",
     "GatewayAuthError",
     "GatewayBadRequestError",
+    "GatewayBusyError",
     "GatewayClient",
     "GatewayConnectionError",
     "GatewayError",
@@ -125,6 +128,7 @@ __all__ = [
     "StkAction",
     "StkItem",
     "StkView",
+    "SubDevice",
     "UssdReply",
     "create_client",
 ]

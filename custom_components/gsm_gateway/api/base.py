@@ -8,7 +8,7 @@ so callers can refuse an action before anything is sent.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -68,17 +68,18 @@ class GatewayClient(ABC):
         """
         raise self._unsupported(Capability.INBOX)
 
-    def export_pending(self) -> list[dict[str, Any]]:
-        """What the client follows of its sends, as JSON values to keep.
+    def export_state(self) -> dict[str, Any]:
+        """What the client wants kept across restarts, as JSON values.
 
-        Handed back to `restore_pending` after a restart, so results and
-        delivery reports that arrive meanwhile still name their message.
+        Sends it still follows (so results and delivery reports that arrive
+        meanwhile still name their message), polling marks and the like. Handed
+        back to `restore_state` when the entry is set up again.
         """
-        return []
+        return {}
 
-    def restore_pending(self, pending: Iterable[Mapping[str, Any]]) -> None:
-        """Follow again the sends an earlier instance exported."""
-        del pending  # A client that exports nothing has nothing to restore.
+    def restore_state(self, state: Mapping[str, Any]) -> None:
+        """Take back what an earlier instance exported; unreadable parts are skipped."""
+        del state  # A client that exports nothing has nothing to restore.
 
     def has_pending_sends(self) -> bool:
         """Tell whether `fetch_sms_statuses` has anything to ask about."""
@@ -141,9 +142,20 @@ class GatewayClient(ABC):
         """Send `text` to the account owner through the service's Telegram bot."""
         raise self._unsupported(Capability.TELEGRAM)
 
+    async def read_push_settings(self) -> dict[str, Any] | None:
+        """The gateway's own push settings, to put back later; None where unreadable.
+
+        Only for gateways whose API sets their push target (`configure_push`).
+        """
+        return None
+
     async def configure_push(self, url: str) -> bool:
         """Point the gateway's pushes at `url`; False where only its web UI can."""
         return False
+
+    async def restore_push_settings(self, saved: Mapping[str, Any]) -> None:
+        """Put back settings `read_push_settings` returned (the entry is removed)."""
+        del saved  # Nothing was changed where nothing can be set.
 
     @abstractmethod
     def parse_push(

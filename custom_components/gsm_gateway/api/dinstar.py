@@ -38,6 +38,7 @@ from .encoding import is_gsm7, plan_text
 from .errors import (
     ForeignPushError,
     GatewayBadRequestError,
+    GatewayBusyError,
     GatewayError,
     GatewayNotSupportedError,
     GatewayRefusedError,
@@ -158,7 +159,7 @@ ERRORS: Final[Mapping[int, tuple[type[GatewayError], str]]] = {
     404: (GatewayRefusedError, "not found on the gateway"),
     413: (GatewayBadRequestError, "more than 128 numbers or text over 1500 bytes"),
     500: (GatewayRefusedError, "the gateway reports an error"),
-    550: (GatewayRefusedError, "no port is available to send SMS"),
+    550: (GatewayBusyError, "no port is available to send SMS"),
 }
 """`error_code` -> error and reason; endpoints override reasons where theirs differ."""
 
@@ -216,7 +217,7 @@ class _SentMessage:
     """When the gateway sent it, by the gateway's clock."""
 
     def as_dict(self) -> dict[str, Any]:
-        """What `export_pending` keeps of it: plain JSON values."""
+        """What `export_state` keeps of it: plain JSON values."""
         return {
             "user_id": self.user_id,
             "number": self.number,
@@ -277,6 +278,7 @@ class DinstarClient(GatewayClient):
             Capability.CDR,
             Capability.CALL_STATE,
             Capability.PUSH,
+            Capability.PORT_STATUS,
         }
     )
     max_numbers_per_request = MAX_NUMBERS_PER_SEND
@@ -509,15 +511,16 @@ class DinstarClient(GatewayClient):
         )
 
     @override
-    def export_pending(self) -> list[dict[str, Any]]:
+    def export_state(self) -> dict[str, Any]:
         """The messages still followed, to be handed back after a restart."""
         self._forget_old()
-        return [message.as_dict() for message in self._sent.values()]
+        return {"pending": [message.as_dict() for message in self._sent.values()]}
 
     @override
-    def restore_pending(self, pending: Iterable[Mapping[str, Any]]) -> None:
+    def restore_state(self, state: Mapping[str, Any]) -> None:
         """Follow again what an earlier instance sent; unreadable items are skipped."""
-        for item in pending:
+        pending = state.get("pending")
+        for item in pending if isinstance(pending, list) else ():
             try:
                 message = _SentMessage.from_dict(item)
             except KeyError, ValueError, TypeError:
@@ -1277,8 +1280,8 @@ def _check(
         return
     error, reason = ERRORS.get(code, (GatewayRefusedError, "the gateway refused"))
     reason = (reasons or {}).get(code, reason)
-    if error is GatewayRefusedError:
-        raise GatewayRefusedError(reason, code)
+    if issubclass(error, GatewayRefusedError):
+        raise error(reason, code)
     raise error(f"{reason} ({code})")
 
 
@@ -1297,7 +1300,8 @@ def _check_port_results(answer: Mapping[str, Any], port: int | None = None) -> N
     if statuses and all(status in PORT_REFUSALS for status in statuses):
         code = statuses[0]
         assert code is not None
-        raise GatewayRefusedError(PORT_REFUSALS[code], code)
+        # Busy or unregistered ports may well take the message later.
+        raise GatewayBusyError(PORT_REFUSALS[code], code)
 
 
 def _check_ports(ports: Iterable[int]) -> None:

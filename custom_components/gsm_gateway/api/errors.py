@@ -36,6 +36,13 @@ class GatewayRefusedError(GatewayError):
         self.code = code
 
 
+class GatewayBusyError(GatewayRefusedError):
+    """The gateway cannot take the message now: no free port, busy, queue full.
+
+    Unlike other refusals, the same request may well succeed later.
+    """
+
+
 class GatewayBadRequestError(GatewayError):
     """The request is invalid before it is sent (too long, too many numbers...)."""
 

@@ -45,10 +45,15 @@ class Capability(StrEnum):
     CDR = "cdr"
     CALL_STATE = "call_state"
     PUSH = "push"
+    """The gateway pushes what happens to a webhook."""
+    PUSH_CONFIG = "push_config"
+    """Its API sets where it pushes (`configure_push`); else its web UI does."""
     TELEGRAM = "telegram"
     AT_COMMAND = "at_command"
     CALLS = "calls"
     SCHEDULED_SEND = "scheduled_send"
+    PORT_STATUS = "port_status"
+    """Ports report their network registration and signal."""
 
 
 class Registration(StrEnum):
@@ -178,6 +183,32 @@ class Port:
     sim: Sim | None = None
     parent_key: str | None = None
     """For ports that belong to a sub-device (a phone's SIMs): that device's key."""
+    available: bool | None = None
+    """Whether the gateway offers the port for sending now, where it says so
+    apart from its registration (an OpenVox span's status)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubDevice:
+    """A device between the gateway or account and its ports.
+
+    A SimFolder aggregator or SIM bank, an SmsGateway24 phone.
+
+    `key` is stable for its life and builds its unique ids; ports under it
+    name it in `Port.parent_key`.
+    """
+
+    key: str
+    name: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    firmware: str | None = None
+    serial_number: str | None = None
+    online: bool | None = None
+    last_seen: datetime | None = None
+    battery: int | None = None
+    """Charge in percent, where it runs on a battery (a phone)."""
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,6 +217,7 @@ class GatewayState:
 
     online: bool = True
     ports: dict[str, Port] = field(default_factory=dict)
+    devices: dict[str, SubDevice] = field(default_factory=dict)
     sms_queue: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
