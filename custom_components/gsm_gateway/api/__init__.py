@@ -55,7 +55,10 @@ from .models import (
     UssdReply,
 )
 
-SUPPORTED_TYPES: tuple[GatewayType, ...] = (GatewayType.DINSTAR,)
+SUPPORTED_TYPES: tuple[GatewayType, ...] = (
+    GatewayType.DINSTAR,
+    GatewayType.SMSGATEWAY24,
+)
 """The gateway types with a working client; the config flow lists only these."""
 
 
@@ -85,6 +88,10 @@ def create_client(
         return DinstarClient(
             session, config, serial=config.unique_id, timezone=config.timezone
         )
+    if gateway_type is GatewayType.SMSGATEWAY24:
+        from .smsgateway24 import SmsGateway24Client  # noqa: PLC0415
+
+        return SmsGateway24Client(session, config, timezone=config.timezone)
     raise GatewayNotSupportedError(f"gateway type {gateway_type}")
 
 

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 import re
 from typing import Any, Final
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..errors import GatewayResponseError, PushError
+from ..lenient_json import loads
 from ..models import SmsStatus
 
 STATUS_INCOMING: Final = 5
@@ -46,6 +49,7 @@ PORT_FACTOR: Final = 10
 one port number, so a SIM's number is `phone id * 10 + slot` (slots are 0/1)."""
 
 _NULL_TEXTS: Final = frozenset({"", "null", "none", "undefined"})
+_NUMBER_NOISE = re.compile(r"[\s().\-/]")
 _OFFSET = re.compile(r"^([+-])(\d{1,2}):?(\d{2})?$")
 _DATE_FORMATS: Final = (
     "%Y-%m-%d %H:%M:%S.%f",
@@ -466,3 +470,65 @@ def _article_webhook(
             sim=None,
         )
     return None
+
+
+def slots(phone: Phone) -> tuple[PhoneSim, ...]:
+    """The SIM slots in use; a phone that tells none sends from slot 0."""
+    return phone.sims or (
+        PhoneSim(
+            slot=0,
+            iccid=None,
+            number=phone.number,
+            roaming=None,
+            country=None,
+            carrier=None,
+        ),
+    )
+
+
+def form_value(value: Any) -> str:
+    """A form field's text: dates as the API takes them, booleans as 1/0."""
+    if isinstance(value, datetime):
+        return format_date(value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def dial_string(number: str) -> str:
+    """Digits and a leading "+": what people write around numbers goes."""
+    return _NUMBER_NOISE.sub("", number)
+
+
+def answered_id(
+    answer: Mapping[str, Any], key: str, endpoint: str, also: str | None = None
+) -> str:
+    """The id an answer carries under `key` (or `also`), as text."""
+    value = integer(answer.get(key))
+    if value is None and also is not None:
+        value = integer(answer.get(also))
+    if value is None:
+        raise GatewayResponseError(f"{endpoint} answered no {key}")
+    return str(value)
+
+
+def push_object(
+    body: bytes, content_type: str | None, query: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """The webhook's fields, from JSON, a form, or the query string."""
+    raw = body.decode("utf-8", "replace").strip()
+    if raw.startswith(("{", "[")):
+        try:
+            value = loads(body)
+        except ValueError as err:
+            raise PushError(f"not JSON: {err}") from err
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        if not isinstance(value, dict):
+            raise PushError("not a JSON object")
+        return value
+    if raw and ("form" in (content_type or "") or "=" in raw):
+        return dict(parse_qsl(raw))
+    if query:
+        return dict(query)
+    raise PushError("empty push")
