@@ -15,6 +15,7 @@ import random
 import signal
 
 from .dinstar import AUTH_MODES, MAX_PORTS, DinstarSimulator
+from .smsgateway24 import SmsGateway24Simulator
 
 _LOGGER = logging.getLogger("simulator")
 
@@ -49,7 +50,9 @@ _LONG_MESSAGE = (
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
-    parser.add_argument("--type", choices=["dinstar"], default="dinstar")
+    parser.add_argument(
+        "--type", choices=["dinstar", "smsgateway24"], default="dinstar"
+    )
     parser.add_argument("--ports", type=int, default=8)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="TCP port, 0 = any")
@@ -65,11 +68,15 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--ussd-delay", type=float, default=2)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--email", default="demo@example.com", help="smsgateway24")
+    parser.add_argument("--phones", type=int, default=2, help="smsgateway24 phones")
     args = parser.parse_args()
     if not 1 <= args.ports <= MAX_PORTS:
         parser.error(f"--ports must be 1..{MAX_PORTS}")
     if not 1 <= args.slots <= 4:
         parser.error("--slots must be 1..4")
+    if not 0 <= args.phones <= 50:
+        parser.error("--phones must be 0..50")
     return args
 
 
@@ -88,6 +95,56 @@ async def _receive_random_sms(sim: DinstarSimulator, rng: random.Random) -> None
         ).strftime("%d.%m"),
     )
     await sim.receive_sms(rng.choice(ports), sender, text)
+
+
+def _random_text(rng: random.Random) -> tuple[str, str]:
+    sender, template = _LONG_MESSAGE if rng.random() < 0.1 else rng.choice(_MESSAGES)
+    return sender, template.format(
+        code=rng.randint(100000, 999999),
+        parcel=rng.randint(10**9, 10**10 - 1),
+        amount=f"{rng.uniform(3, 400):.2f}",
+        date=(
+            datetime.now().astimezone() + timedelta(days=rng.randint(2, 30))
+        ).strftime("%d.%m"),
+    )
+
+
+async def _run_smsgateway24(args: argparse.Namespace) -> None:
+    """The SmsGateway24 cloud: phones report in every 5 s and receive SMS."""
+    sim = SmsGateway24Simulator(
+        email=args.email, password=args.password, phones=args.phones, seed=args.seed
+    )
+    sim.set_webhooks(args.push_url)
+    rng = random.Random(args.seed)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    await sim.start(args.host, args.port)
+    _LOGGER.info(
+        "SmsGateway24 account %s / %s at %s: %d phones, webhooks to %s",
+        args.email,
+        args.password,
+        sim.url,
+        len(sim.phones),
+        args.push_url or "nowhere",
+    )
+    next_sms = loop.time() + args.sms_every if args.sms_every > 0 else None
+    try:
+        while not stopping.is_set():
+            try:
+                await asyncio.wait_for(stopping.wait(), 5)
+            except TimeoutError:
+                await sim.tick()
+            if next_sms is not None and loop.time() >= next_sms and sim.phones:
+                next_sms = loop.time() + args.sms_every
+                phone = rng.choice(list(sim.phones.values()))
+                sender, text = _random_text(rng)
+                slot = rng.choice(phone.sims).slot if phone.sims else 0
+                await sim.receive_sms(phone.id, sender, text, sim=slot)
+    finally:
+        _LOGGER.info("Stopping")
+        await sim.stop()
 
 
 async def _run(args: argparse.Namespace) -> None:
@@ -141,7 +198,7 @@ def main() -> None:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    asyncio.run(_run(args))
+    asyncio.run(_run_smsgateway24(args) if args.type == "smsgateway24" else _run(args))
 
 
 if __name__ == "__main__":

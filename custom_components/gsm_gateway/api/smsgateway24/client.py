@@ -704,7 +704,9 @@ class SmsGateway24Client(GatewayClient):
         foreign.
         """
         item = wire.push_object(body, content_type, query)
-        hook = wire.webhook(item, self.timezone)
+        # Assumption: webhook times without a zone are UTC, the zone in which
+        # the service reads the times it is given (captures: `timetosend`).
+        hook = wire.webhook(item, UTC)
         if hook is None:
             raise PushError("neither an incoming SMS nor a delivery status")
         if (
