@@ -29,7 +29,7 @@ from custom_components.gsm_gateway.api import (
     SmsStatus,
     SmsStatusUpdate,
 )
-from custom_components.gsm_gateway.api.smsgateway24 import SmsGateway24Client
+from custom_components.gsm_gateway.api.smsgateway24 import SmsGateway24Client, wire
 from custom_components.gsm_gateway.api.smsgateway24.sends import Sent
 
 from .conftest import Stub
@@ -154,7 +154,7 @@ async def _bulk(case: dict[str, Any], client: SmsGateway24Client, stub: Stub) ->
     theirs = published["smsdata"]
     result = await client.send_sms(
         SendRequest(
-            numbers=tuple(item["sendto"] for item in theirs) + ("+380 50 123 45 67",),
+            numbers=(*(item["sendto"] for item in theirs), "+380 50 123 45 67"),
             text=theirs[0]["body"],
             ports=(2600,),
             send_at=datetime(2019, 7, 1, 23, 50, tzinfo=UTC),
@@ -190,7 +190,7 @@ async def _getallsms(
     answer = CASES["getallsms-resp"]["body"]
     stub.answer("/getdata/getallsms", answer)
     items = list(answer["smss"].values())
-    client._clock = lambda: datetime(2021, 7, 11, 12, tzinfo=UTC).timestamp()  # noqa: SLF001
+    client._clock = lambda: datetime(2021, 7, 11, 12, tzinfo=UTC).timestamp()
     # A message followed without its sms_id: found by its customerid.
     client.restore_state(
         {
@@ -215,8 +215,6 @@ async def _getallsms(
     assert await client.fetch_inbox(0) == []
     assert forms(stub, "getallsms")[1]["status"] == "5"
     # Reading the items themselves: zones, shifted times, booleans, nulls.
-    from custom_components.gsm_gateway.api.smsgateway24 import wire  # noqa: PLC0415
-
     messages = {m.id: m for m in map(wire.message, items) if m is not None}
     assert len(messages) == answer["count"] == 6
     urgent = messages[22074938]
@@ -270,7 +268,7 @@ async def _devices(
 ) -> None:
     logged_in(stub)
     serve(stub, case)
-    client._clock = lambda: datetime(2020, 4, 23, 17, 5, tzinfo=UTC).timestamp()  # noqa: SLF001
+    client._clock = lambda: datetime(2020, 4, 23, 17, 5, tzinfo=UTC).timestamp()
     state = await client.poll()
     assert sorted(state.devices) == ["1297", "1576"]
     emulator = state.devices["1576"]
