@@ -15,6 +15,7 @@ from homeassistant.util import dt as dt_util
 from . import notify
 from .api import ClientConfig, GatewayType, create_client
 from .const import CONF_GATEWAY_TYPE, DOMAIN, STORAGE_VERSION
+from .contact_lists import async_setup_contact_list_services
 from .coordinator import (
     GsmGatewayConfigEntry,
     GsmGatewayCoordinator,
@@ -40,6 +41,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions, once for all entries."""
     async_setup_services(hass)
+    async_setup_contact_list_services(hass)
     return True
 
 
@@ -47,7 +49,8 @@ def client_config(entry: GsmGatewayConfigEntry) -> ClientConfig:
     """How to reach the gateway of an entry."""
     return ClientConfig(
         url=entry.data["url"],
-        username=entry.data.get("username"),
+        # Accounts log in with their e-mail where devices have a user name.
+        username=entry.data.get("username", entry.data.get("email")),
         password=entry.data.get("password"),
         verify_ssl=entry.data.get("verify_ssl", False),
         api_key=entry.data.get("api_key"),

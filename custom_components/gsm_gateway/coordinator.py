@@ -184,7 +184,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 found = self.tracker.async_polled(
                     await self.client.fetch_inbox(self.tracker.high_water_mark)
                 )
-                if found and self._first_poll_done:
+                if found and self._first_poll_done and not self.client.push_optional:
                     self._note_unannounced()
             if self.client.has_pending_sends():
                 statuses = self.tracker.async_statuses(
@@ -237,13 +237,22 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                     if port.parent_key is not None
                     else None
                 )
+                owner = state.devices.get(port.parent_key or "")
                 device = registry.async_get_or_create(
                     config_entry_id=self.config_entry.entry_id,
                     identifiers={port_identifier(self.info, port.key)},
                     manufacturer=self.info.manufacturer,
                     model=port.network_type,
-                    translation_key="port",
-                    translation_placeholders={"port": str(port.number)},
+                    # A SIM under a sub-device is named after it ("Pixel 7 SIM 2").
+                    translation_key="port" if owner is None else "sub_device_sim",
+                    translation_placeholders=(
+                        {"port": str(port.number)}
+                        if owner is None
+                        else {
+                            "device": owner.name or owner.key,
+                            "slot": str((port.slot or 0) + 1),
+                        }
+                    ),
                     via_device_id=parent or self.gateway_device_id,
                 )
                 self._port_devices[port.key] = device.id

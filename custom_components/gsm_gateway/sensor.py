@@ -13,7 +13,11 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import SIGNAL_STRENGTH_DECIBELS_MILLIWATT, EntityCategory
+from homeassistant.const import (
+    PERCENTAGE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -26,9 +30,15 @@ from .api import (
     Port,
     Registration,
     Sim,
+    SubDevice,
 )
 from .coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator
-from .entity import GsmGatewayEntity, GsmPortEntity
+from .entity import (
+    GsmGatewayEntity,
+    GsmPortEntity,
+    GsmSubDeviceEntity,
+    async_add_sub_device_entities,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -64,6 +74,24 @@ class GsmGatewaySensorDescription(SensorEntityDescription):
     value_fn: Callable[[GsmGatewayCoordinator], StateType | datetime]
     push_driven: bool = False
     """Changed by pushes alone: updated after each push, not on each poll only."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GsmSubDeviceSensorDescription(SensorEntityDescription):
+    """A sensor of a sub-device (aggregator, phone)."""
+
+    has_fn: Callable[[SubDevice], bool] = lambda _sub: True
+    """Checked when the sub-device appears: whether its gateway type reports it."""
+    value_fn: Callable[[SubDevice], StateType | datetime]
+
+
+def _module_info(
+    value_fn: Callable[[Port], StateType],
+) -> Callable[[GatewayClient, Port], bool]:
+    """Radio-module facts: on gateways with modules, elsewhere once reported."""
+    return lambda client, port: (
+        client.supports(Capability.PORT_STATUS) or value_fn(port) is not None
+    )
 
 
 PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
@@ -113,18 +141,21 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         key="network_type",
         translation_key="network_type",
         entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=_module_info(lambda port: port.network_type),
         value_fn=lambda port: port.network_type,
     ),
     GsmPortSensorDescription(
         key="imei",
         translation_key="imei",
         entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=_module_info(lambda port: port.imei),
         value_fn=lambda port: port.imei,
     ),
     GsmPortSensorDescription(
         key="imsi",
         translation_key="imsi",
         entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=_module_info(lambda port: _sim(port).imsi),
         entity_registry_enabled_default=False,
         value_fn=lambda port: _sim(port).imsi,
     ),
@@ -139,6 +170,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         key="smsc",
         translation_key="smsc",
         entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=_module_info(lambda port: _sim(port).smsc),
         entity_registry_enabled_default=False,
         value_fn=lambda port: _sim(port).smsc,
     ),
@@ -150,6 +182,33 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         has_fn=lambda _client, port: port.slot_count > 1,
         value_fn=lambda port: None if port.slot is None else str(port.slot),
+    ),
+)
+
+SUB_DEVICE_SENSORS: tuple[GsmSubDeviceSensorDescription, ...] = (
+    GsmSubDeviceSensorDescription(
+        key="last_seen",
+        translation_key="last_seen",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=lambda sub: sub.last_seen is not None,
+        value_fn=lambda sub: sub.last_seen,
+    ),
+    GsmSubDeviceSensorDescription(
+        key="battery",
+        translation_key="battery",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        has_fn=lambda sub: sub.battery is not None,
+        value_fn=lambda sub: sub.battery,
+    ),
+    GsmSubDeviceSensorDescription(
+        key="app_version",
+        translation_key="app_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=lambda sub: sub.firmware is not None,
+        value_fn=lambda sub: sub.firmware,
     ),
 )
 
@@ -218,6 +277,15 @@ async def async_setup_entry(
 
     add_new_sensors()
     entry.async_on_unload(coordinator.async_add_listener(add_new_sensors))
+    async_add_sub_device_entities(
+        entry,
+        async_add_entities,
+        lambda sub: (
+            GsmSubDeviceSensor(coordinator, description, sub.key)
+            for description in SUB_DEVICE_SENSORS
+            if description.has_fn(sub)
+        ),
+    )
 
 
 class GsmPortSensor(GsmPortEntity, SensorEntity):
@@ -248,3 +316,14 @@ class GsmGatewaySensor(GsmGatewayEntity, SensorEntity):
     @override
     def native_value(self) -> StateType | datetime:
         return self.entity_description.value_fn(self.coordinator)
+
+
+class GsmSubDeviceSensor(GsmSubDeviceEntity, SensorEntity):
+    """A sensor of a sub-device (aggregator, phone)."""
+
+    entity_description: GsmSubDeviceSensorDescription
+
+    @property
+    @override
+    def native_value(self) -> StateType | datetime:
+        return self.entity_description.value_fn(self.sub_device)

@@ -38,6 +38,10 @@ class GatewayClient(ABC):
     max_numbers_per_request: int = 1
     """How many recipients one send request may carry."""
 
+    push_optional: bool = False
+    """Pushes only make news arrive sooner: polling alone misses nothing, so
+    no repair issue is raised when they never come (a plan without webhooks)."""
+
     requests_made: int = 0
     """HTTP requests sent so far (for the polling budget, SPEC §8)."""
 

@@ -110,6 +110,8 @@ class SmsGateway24Client(GatewayClient):
             Capability.CONTACT_LISTS,
         }
     )
+    push_optional = True
+    """Webhooks come with some plans only; `getallsms` polling finds everything."""
     max_numbers_per_request = 1_000_000
     """`addalotofsms` takes any number of messages in one request."""
 
@@ -341,7 +343,7 @@ class SmsGateway24Client(GatewayClient):
             extra={
                 "device_id": phone.id,
                 "imei": phone.imei,
-                "number": phone.number,
+                "phone_number": phone.number,
                 "app_version_current": phone.app_version_current,
                 "subscription": phone.subscription,
                 "request_interval": phone.request_interval,
