@@ -91,10 +91,15 @@ def coordinator_of(entry: MockConfigEntry) -> GsmGatewayCoordinator:
     return coordinator
 
 
+def _entry_id(hass: HomeAssistant) -> str:
+    [entry] = hass.config_entries.async_entries(DOMAIN)
+    return entry.entry_id
+
+
 def sim_device(hass: HomeAssistant, phone_id: int, slot: int) -> dr.DeviceEntry:
     """The device of a phone's SIM slot."""
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"{EMAIL}_{phone_id}_{slot}")}
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"{EMAIL}_{phone_id}_{slot}"), _entry_id(hass)
     )
     assert device is not None
     return device
@@ -102,8 +107,8 @@ def sim_device(hass: HomeAssistant, phone_id: int, slot: int) -> dr.DeviceEntry:
 
 def phone_device(hass: HomeAssistant, phone_id: int) -> dr.DeviceEntry:
     """The device of a phone."""
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"{EMAIL}_device_{phone_id}")}
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"{EMAIL}_device_{phone_id}"), _entry_id(hass)
     )
     assert device is not None
     return device

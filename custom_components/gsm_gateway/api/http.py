@@ -414,11 +414,12 @@ class Backoff:
         *,
         first: float = 30.0,
         longest: float = 900.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.first = first
         self.longest = longest
-        self._clock = clock
+        # Looked up at each call, so that a patched clock (tests) is seen.
+        self._clock = clock or (lambda: time.monotonic())  # noqa: PLW0108
         self.failures = 0
         self._until = 0.0
 

@@ -92,6 +92,10 @@ LOOKBACK: Final = timedelta(days=1)
 The service reads dates in a zone of its choosing (captures: input read as
 UTC, answers in the account's zone) and phones upload what they received
 when they are back online; ids, not dates, decide what is new."""
+READS: Final = frozenset(
+    {"gettoken", "getallsms", "getsmsstatus", "getalldevices", "getdevicestatus"}
+)
+"""Calls that change nothing on the service (safe to repeat)."""
 HISTORY: Final = timedelta(days=30)
 """How far back the first set-up looks for the history mark (SPEC §7)."""
 
@@ -123,7 +127,7 @@ class SmsGateway24Client(GatewayClient):
         timezone: tzinfo | None = None,
         device_interval: float = DEVICE_INTERVAL,
         backoff: Backoff | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         """Log in as `config.username` (the account's e-mail) with `config.password`.
 
@@ -140,7 +144,8 @@ class SmsGateway24Client(GatewayClient):
         self.timezone = timezone or UTC
         self.device_interval = device_interval
         self.backoff = backoff or Backoff()
-        self._clock = clock
+        # Looked up at each call, so that a patched clock (tests) is seen.
+        self._clock = clock or (lambda: time.time())  # noqa: PLW0108
         self._token: str | None = None
         self.token_renewals = 0
         self._phones: dict[int, wire.Phone] = {}
@@ -168,7 +173,14 @@ class SmsGateway24Client(GatewayClient):
         """One call: pause after failures, map transport errors, decode JSON."""
         self.backoff.check()
         try:
-            response = await self._http.request("POST", f"/{endpoint}", form=form)
+            try:
+                response = await self._http.request("POST", f"/{endpoint}", form=form)
+            except GatewayConnectionError as err:
+                # A kept-alive connection the server closed while idle fails
+                # at once; a read is safe to send again on a new one.
+                if endpoint not in READS or isinstance(err.__cause__, TimeoutError):
+                    raise
+                response = await self._http.request("POST", f"/{endpoint}", form=form)
         except GatewayConnectionError:
             self.backoff.failed()
             raise
