@@ -401,6 +401,36 @@ async def test_a_phone_that_seems_gone_is_asked_once(
     assert len(cloud.calls()) == calls  # each asked once until the next list
 
 
+async def test_a_phone_back_after_days_is_read_back_to_when_it_left(
+    client: SmsGateway24Client, cloud: SmsGateway24Simulator, clock: Clock
+) -> None:
+    kitchen, _ = phone_ids(cloud)
+    await client.poll()
+    await client.fetch_inbox(0)
+    left = cloud.phones[kitchen].last_seen
+    clock.now += 3 * 86400
+    await client.poll()  # both look away now
+    await client.fetch_inbox(0)
+    clock.now += 60
+    await client.fetch_inbox(0)  # a day before the last check
+    assert cloud.calls("getallsms")[-1].fields["begindate"] == (
+        datetime.fromtimestamp(clock.now - 60, UTC) - timedelta(days=1)
+    ).strftime("%Y-%m-%d %H:%M:%S")
+    # Back: it uploads what it received while away, dated then.
+    clock.now += 300
+    message = await cloud.receive_sms(kitchen, "+491", "sent two days ago")
+    message.created = left + timedelta(hours=1)
+    cloud.phones[kitchen].last_seen = datetime.fromtimestamp(clock.now, UTC)
+    await client.poll()
+    [found] = await client.fetch_inbox(0)
+    assert found.text == "sent two days ago"
+    # Only once: the next read looks back one day again.
+    await client.fetch_inbox(found.sequence)
+    assert cloud.calls("getallsms")[-1].fields["begindate"] == (
+        datetime.fromtimestamp(clock.now, UTC) - timedelta(days=1)
+    ).strftime("%Y-%m-%d %H:%M:%S")
+
+
 async def test_webhooks(
     client: SmsGateway24Client, cloud: SmsGateway24Simulator
 ) -> None:

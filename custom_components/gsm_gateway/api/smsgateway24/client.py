@@ -152,6 +152,8 @@ class SmsGateway24Client(GatewayClient):
         self._phones_read: float | None = None
         self._checked_offline: set[int] = set()
         self._inbox_checked: datetime | None = None
+        self._away: dict[int, datetime] = {}
+        self._returned: list[datetime] = []
         self._sent: dict[int, Sent] = {}
 
     @property
@@ -320,6 +322,7 @@ class SmsGateway24Client(GatewayClient):
             # before calling it offline (the rest wait for their turn).
             self._checked_offline.add(doubtful[0].id)
             await self.get_device_status(doubtful[0].id)
+        self._note_returns()
         devices = {
             str(phone.id): self._sub_device(phone) for phone in self._phones.values()
         }
@@ -329,6 +332,19 @@ class SmsGateway24Client(GatewayClient):
             for port in self._ports(phone)
         }
         return GatewayState(online=True, ports=ports, devices=devices)
+
+    def _note_returns(self) -> None:
+        """Remember since when phones were away, and which ones came back.
+
+        Assumption: a phone uploads what it received while away once it is
+        back, possibly dated when it received it; the next inbox read then
+        looks back to before it went away, not just one day.
+        """
+        for phone in self._phones.values():
+            if not self._online(phone):
+                self._away.setdefault(phone.id, phone.last_seen or self._now())
+            elif (since := self._away.pop(phone.id, None)) is not None:
+                self._returned.append(since)
 
     def _online(self, phone: wire.Phone) -> bool:
         if phone.online is not None:
@@ -616,12 +632,15 @@ class SmsGateway24Client(GatewayClient):
         """
         now = self._now()
         since = (
-            now - HISTORY if after is None else (self._inbox_checked or now) - LOOKBACK
+            now - HISTORY
+            if after is None
+            else min([self._inbox_checked or now, *self._returned]) - LOOKBACK
         )
         found = await self._list(
             {"status": wire.STATUS_INCOMING, "begindate": since, "orderbydesc": 0}
         )
         self._inbox_checked = now
+        self._returned.clear()
         messages = [
             self._inbound(m)
             for m in found
