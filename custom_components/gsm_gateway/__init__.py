@@ -15,7 +15,6 @@ from homeassistant.util import dt as dt_util
 from . import notify
 from .api import ClientConfig, GatewayType, create_client
 from .const import CONF_GATEWAY_TYPE, DOMAIN, STORAGE_VERSION
-from .contact_lists import async_setup_contact_list_services
 from .coordinator import (
     GsmGatewayConfigEntry,
     GsmGatewayCoordinator,
@@ -41,7 +40,6 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions, once for all entries."""
     async_setup_services(hass)
-    async_setup_contact_list_services(hass)
     return True
 
 

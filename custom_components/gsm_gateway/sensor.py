@@ -57,6 +57,22 @@ def _signal(port: Port) -> int | None:
     return port.signal_dbm if port.registration in REGISTERED_STATES else None
 
 
+def _reports_port_status(client: GatewayClient, _port: Port) -> bool:
+    return client.supports(Capability.PORT_STATUS)
+
+
+def _sim_fact(
+    value_fn: Callable[[Port], StateType],
+) -> Callable[[GatewayClient, Port], bool]:
+    """Whether a port has a SIM fact: where ports report their SIM, or once told.
+
+    A phone's SIM tells its number and ICCID but no registration or signal.
+    """
+    return lambda client, port: (
+        _reports_port_status(client, port) or value_fn(port) is not None
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class GsmPortSensorDescription(SensorEntityDescription):
     """A sensor of a port / SIM device."""
@@ -85,15 +101,6 @@ class GsmSubDeviceSensorDescription(SensorEntityDescription):
     value_fn: Callable[[SubDevice], StateType | datetime]
 
 
-def _module_info(
-    value_fn: Callable[[Port], StateType],
-) -> Callable[[GatewayClient, Port], bool]:
-    """Radio-module facts: on gateways with modules, elsewhere once reported."""
-    return lambda client, port: (
-        client.supports(Capability.PORT_STATUS) or value_fn(port) is not None
-    )
-
-
 PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="signal_strength",
@@ -101,7 +108,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
         native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
         state_class=SensorStateClass.MEASUREMENT,
-        has_fn=lambda client, _port: client.supports(Capability.PORT_STATUS),
+        has_fn=_reports_port_status,
         value_fn=_signal,
     ),
     GsmPortSensorDescription(
@@ -109,7 +116,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         translation_key="registration",
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in Registration],
-        has_fn=lambda client, _port: client.supports(Capability.PORT_STATUS),
+        has_fn=_reports_port_status,
         value_fn=lambda port: port.registration.value,
     ),
     GsmPortSensorDescription(
@@ -123,6 +130,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="phone_number",
         translation_key="phone_number",
+        has_fn=_sim_fact(lambda port: _sim(port).phone_number),
         value_fn=lambda port: _sim(port).phone_number,
     ),
     GsmPortSensorDescription(
@@ -140,28 +148,29 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="network_type",
         translation_key="network_type",
+        has_fn=_reports_port_status,
         entity_category=EntityCategory.DIAGNOSTIC,
-        has_fn=_module_info(lambda port: port.network_type),
         value_fn=lambda port: port.network_type,
     ),
     GsmPortSensorDescription(
         key="imei",
         translation_key="imei",
+        has_fn=_reports_port_status,
         entity_category=EntityCategory.DIAGNOSTIC,
-        has_fn=_module_info(lambda port: port.imei),
         value_fn=lambda port: port.imei,
     ),
     GsmPortSensorDescription(
         key="imsi",
         translation_key="imsi",
+        has_fn=_reports_port_status,
         entity_category=EntityCategory.DIAGNOSTIC,
-        has_fn=_module_info(lambda port: _sim(port).imsi),
         entity_registry_enabled_default=False,
         value_fn=lambda port: _sim(port).imsi,
     ),
     GsmPortSensorDescription(
         key="iccid",
         translation_key="iccid",
+        has_fn=_sim_fact(lambda port: _sim(port).iccid),
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda port: _sim(port).iccid,
@@ -169,8 +178,8 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="smsc",
         translation_key="smsc",
+        has_fn=_reports_port_status,
         entity_category=EntityCategory.DIAGNOSTIC,
-        has_fn=_module_info(lambda port: _sim(port).smsc),
         entity_registry_enabled_default=False,
         value_fn=lambda port: _sim(port).smsc,
     ),

@@ -57,6 +57,7 @@ from .models import (
 
 SUPPORTED_TYPES: tuple[GatewayType, ...] = (
     GatewayType.DINSTAR,
+    GatewayType.OPENVOX,
     GatewayType.SMSGATEWAY24,
 )
 """The gateway types with a working client; the config flow lists only these."""
@@ -88,6 +89,10 @@ def create_client(
         return DinstarClient(
             session, config, serial=config.unique_id, timezone=config.timezone
         )
+    if gateway_type is GatewayType.OPENVOX:
+        from .openvox import OpenVoxClient  # noqa: PLC0415
+
+        return OpenVoxClient(session, config, timezone=config.timezone)
     if gateway_type is GatewayType.SMSGATEWAY24:
         from .smsgateway24 import SmsGateway24Client  # noqa: PLC0415
 

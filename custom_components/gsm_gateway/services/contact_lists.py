@@ -17,19 +17,19 @@ from homeassistant.core import (
 from homeassistant.helpers import config_validation as cv
 import probatio
 
-from .api import Capability
-from .const import DOMAIN
-from .helpers import call_gateway
-from .services import (
+from ..api import Capability
+from ..const import DOMAIN
+from ..helpers import call_gateway
+from .common import (
     ATTR_MESSAGE,
     ATTR_NUMBER,
     ATTR_SEND_AT,
     TARGET_FIELDS,
-    _aware,
-    _single_target,
     async_resolve_targets,
+    aware,
     parse_numbers,
     pick_ports,
+    single_target,
 )
 
 SERVICE_CREATE_CONTACT_LIST = "create_contact_list"
@@ -67,7 +67,7 @@ SEND_NEWSLETTER_SCHEMA = probatio.Schema(
 
 
 async def _async_create_contact_list(call: ServiceCall) -> ServiceResponse:
-    target = _single_target(async_resolve_targets(call.hass, call.data))
+    target = single_target(async_resolve_targets(call.hass, call.data))
     target.require(Capability.CONTACT_LISTS)
     list_id = await call_gateway(
         target.client.create_contact_list(call.data[ATTR_NAME])
@@ -76,7 +76,7 @@ async def _async_create_contact_list(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_add_contact(call: ServiceCall) -> ServiceResponse:
-    target = _single_target(async_resolve_targets(call.hass, call.data))
+    target = single_target(async_resolve_targets(call.hass, call.data))
     target.require(Capability.CONTACT_LISTS)
     numbers = parse_numbers([call.data[ATTR_NUMBER]])
     number = numbers[0] if numbers else ""
@@ -89,7 +89,7 @@ async def _async_add_contact(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_send_newsletter(call: ServiceCall) -> ServiceResponse:
-    target = _single_target(async_resolve_targets(call.hass, call.data))
+    target = single_target(async_resolve_targets(call.hass, call.data))
     target.require(Capability.CONTACT_LISTS)
     ports = pick_ports(target, single=False)
     newsletter_id = await call_gateway(
@@ -97,7 +97,7 @@ async def _async_send_newsletter(call: ServiceCall) -> ServiceResponse:
             call.data[ATTR_LIST_ID],
             call.data[ATTR_MESSAGE],
             title=call.data[ATTR_TITLE],
-            send_at=_aware(call.data.get(ATTR_SEND_AT)),
+            send_at=aware(call.data.get(ATTR_SEND_AT)),
             port=ports[0] if ports else None,
         )
     )
@@ -105,7 +105,7 @@ async def _async_send_newsletter(call: ServiceCall) -> ServiceResponse:
 
 
 @callback
-def async_setup_contact_list_services(hass: HomeAssistant) -> None:
+def async_register(hass: HomeAssistant) -> None:
     """Register the contact-list actions, once for every entry."""
     hass.services.async_register(
         DOMAIN,
