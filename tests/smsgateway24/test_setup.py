@@ -8,6 +8,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
@@ -239,4 +240,24 @@ async def test_diagnostics_hide_the_account(
             assert sim.number.lstrip("+") not in text
     assert diagnostics["capabilities"] == sorted(
         init_integration.runtime_data.client.capabilities
+    )
+
+
+async def test_the_account_shows_its_external_webhook_url(
+    hass: HomeAssistant, cloud: SmsGateway24Simulator, config_entry: MockConfigEntry
+) -> None:
+    """Phones call from the internet: the URL to paste is the external one."""
+    await async_process_ha_core_config(
+        hass,
+        {"external_url": "https://ha.example.com", "internal_url": "http://10.0.0.2"},
+    )
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    push_url = entity_id(hass, "sensor", f"{EMAIL}_push_url")
+    state = hass.states.get(push_url)
+    assert state is not None
+    assert (
+        state.state
+        == f"https://ha.example.com/api/webhook/{config_entry.data['webhook_id']}"
     )
