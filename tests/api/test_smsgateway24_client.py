@@ -282,6 +282,26 @@ async def test_scheduled_urgent_sends_and_statuses(
     assert not client.has_pending_sends()
 
 
+async def test_sends_scheduled_days_ahead_are_found(
+    client: SmsGateway24Client, cloud: SmsGateway24Simulator, clock: Clock
+) -> None:
+    await client.poll()
+    later = datetime.now(UTC) + timedelta(days=3)
+    result = await client.send_sms(
+        SendRequest(numbers=("+491", "+492"), text="Birthday", send_at=later)
+    )
+    clock.now += 2 * 86400 + 3600  # past the two days a send is followed
+    assert client.has_pending_sends()  # counted from its send time
+    for message in cloud.messages.values():
+        message.timetosend = None
+    await cloud.complete_sends()
+    updates = await client.fetch_sms_statuses()
+    assert {u.message_id for u in updates} == {m.message_id for m in result.messages}
+    # Asked from a day before they were stored, not before they were due.
+    begin = cloud.calls("getallsms")[-1].fields["begindate"]
+    assert begin < datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
 async def test_lost_answer_is_looked_up_not_resent(
     client: SmsGateway24Client, cloud: SmsGateway24Simulator
 ) -> None:

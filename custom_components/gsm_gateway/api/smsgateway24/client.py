@@ -441,7 +441,7 @@ class SmsGateway24Client(GatewayClient):
             if (sms_id := await self._find_sent(items[0].customer_id)) is None:
                 raise
             sms_ids = [sms_id] if len(items) == 1 else [None] * len(items)
-        created = max(self._clock(), due.timestamp() if due else 0.0)
+        created = self._clock()
         messages: list[SentMessage] = []
         for item, sms_id in zip(items, sms_ids, strict=True):
             self._sent[item.customer_id] = Sent(
@@ -450,6 +450,7 @@ class SmsGateway24Client(GatewayClient):
                 port=item.port,
                 delivery_report=request.delivery_report,
                 created=created,
+                due=due.timestamp() if due else None,
                 sms_id=sms_id,
             )
             messages.append(
@@ -599,7 +600,7 @@ class SmsGateway24Client(GatewayClient):
         for key in [
             key
             for key, sent in self._sent.items()
-            if sent.done or now - sent.created > TRACKING_TIMEOUT
+            if sent.done or now - sent.follow_from > TRACKING_TIMEOUT
         ]:
             del self._sent[key]
         while len(self._sent) > MAX_TRACKED:

@@ -35,7 +35,9 @@ class Sent:
     port: int
     delivery_report: bool
     created: float
-    """`time.time()` when sent, or when it is due if scheduled later."""
+    """`time.time()` when sent: the service stores it about then."""
+    due: float | None = None
+    """`time.time()` it is to be sent at, if scheduled later."""
     sms_id: int | None = None
     status: SmsStatus = SmsStatus.QUEUED
 
@@ -46,6 +48,11 @@ class Sent:
             return not self.delivery_report
         return self.status in FINAL_SMS_STATUSES
 
+    @property
+    def follow_from(self) -> float:
+        """When following it starts to count: its send time."""
+        return max(self.created, self.due or 0.0)
+
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON values for `export_state`."""
         return {
@@ -54,6 +61,7 @@ class Sent:
             "port": self.port,
             "delivery_report": self.delivery_report,
             "created": self.created,
+            "due": self.due,
             "sms_id": self.sms_id,
             "status": self.status.value,
         }
@@ -67,6 +75,7 @@ class Sent:
             port=int(data["port"]),
             delivery_report=bool(data["delivery_report"]),
             created=float(data["created"]),
+            due=None if data.get("due") is None else float(data["due"]),
             sms_id=None if data.get("sms_id") is None else int(data["sms_id"]),
             status=SmsStatus(data["status"]),
         )
