@@ -190,6 +190,8 @@ class SmsGateway24Simulator:
         self.zone = zone or timezone(timedelta(hours=2))
         """The account's zone: answers show times in it."""
         self.token_lifetime = token_lifetime
+        self.token_error = TOKEN_ERROR
+        """What a call with a bad token is answered (`message`)."""
         self._rng = random.Random(seed)
         self._tokens: dict[str, float] = {}
         self.phones: dict[int, SimPhone] = {}
@@ -365,7 +367,7 @@ class SmsGateway24Simulator:
             and time.monotonic() - issued > self.token_lifetime
         ):
             self._tokens.pop(token, None)
-            raise _ApiError(TOKEN_ERROR)
+            raise _ApiError(self.token_error)
 
     def _login(self, fields: Mapping[str, str]) -> None:
         if (

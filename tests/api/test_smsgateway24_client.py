@@ -137,6 +137,25 @@ async def test_expired_token_is_renewed_without_the_user(
     assert len(cloud.calls("gettoken")) == 2
 
 
+async def test_an_old_token_is_renewed_whatever_the_refusal_says(
+    client: SmsGateway24Client, cloud: SmsGateway24Simulator, clock: Clock
+) -> None:
+    await client.get_info()
+    cloud.expire_tokens()
+    cloud.token_error = "Access denied"  # the live wording is not published
+    with pytest.raises(GatewayRefusedError, match="Access denied"):
+        await client.fetch_inbox(0)  # a young token: a refusal is a refusal
+    assert client.token_renewals == 0
+    clock.now += 601
+    assert await client.fetch_inbox(0) == []
+    assert client.token_renewals == 1
+    # A refusal that is not the token's comes back after one renewal.
+    clock.now += 601
+    with pytest.raises(GatewayRefusedError, match="Tag not found"):
+        await client.add_contact("1", "+491", None)
+    assert client.token_renewals == 2
+
+
 async def test_changed_password_is_an_auth_error_on_renewal(
     client: SmsGateway24Client, cloud: SmsGateway24Simulator
 ) -> None:

@@ -92,6 +92,8 @@ LOOKBACK: Final = timedelta(days=1)
 The service reads dates in a zone of its choosing (captures: input read as
 UTC, answers in the account's zone) and phones upload what they received
 when they are back online; ids, not dates, decide what is new."""
+TOKEN_DOUBT_AGE: Final = 600.0
+"""Seconds after which any refusal may mean an expired token (renewed once)."""
 READS: Final = frozenset(
     {"gettoken", "getallsms", "getsmsstatus", "getalldevices", "getdevicestatus"}
 )
@@ -147,6 +149,7 @@ class SmsGateway24Client(GatewayClient):
         # Looked up at each call, so that a patched clock (tests) is seen.
         self._clock = clock or (lambda: time.time())  # noqa: PLW0108
         self._token: str | None = None
+        self._token_time = 0.0
         self.token_renewals = 0
         self._phones: dict[int, wire.Phone] = {}
         self._phones_read: float | None = None
@@ -210,6 +213,7 @@ class SmsGateway24Client(GatewayClient):
         if token is None:
             raise GatewayResponseError("gettoken answered no token")
         self._token = token
+        self._token_time = self._clock()
         return token
 
     async def _call(
@@ -234,12 +238,25 @@ class SmsGateway24Client(GatewayClient):
                 if not wire.integer(answer.get("error")):
                     return answer
                 reason = wire.text(answer.get("message")) or "refused"
-                if "token" not in reason.lower() or attempt == 2:
+                if attempt == 2 or not self._token_doubtful(reason):
                     raise GatewayRefusedError(f"{endpoint}: {reason}")
             self._token = None
             self.token_renewals += 1
             token = await self._login()
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _token_doubtful(self, reason: str) -> bool:
+        """Tell whether a refusal may be the token's, worth one renewal.
+
+        One that names the token, or any refusal once the token is older
+        than `TOKEN_DOUBT_AGE`: the wording of an expired token is not
+        published, and a refusal repeats after the renewal if it was not
+        the token's (a refused call saved nothing, so repeating is safe).
+        """
+        return (
+            "token" in reason.lower()
+            or self._clock() - self._token_time >= TOKEN_DOUBT_AGE
+        )
 
     async def _token_call(
         self, endpoint: str, fields: Mapping[str, Any] | None = None
