@@ -775,6 +775,9 @@ class SmsGateway24Client(GatewayClient):
             )
             if port is None and hook.sim is not None and len(self._phones) == 1:
                 port = wire.port_number(next(iter(self._phones)), hook.sim)
+            # Assumption: the webhook's `sms_id` is the id `getallsms` lists
+            # the message under (both are the cloud's id of the SMS), so push
+            # and poll name it alike and it fires once.
             message_id = (
                 str(hook.sms_id)
                 if hook.sms_id is not None
