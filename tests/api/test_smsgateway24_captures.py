@@ -286,7 +286,7 @@ async def _devices(
     sim = state.ports["1576_0"]
     assert (sim.number, sim.slot, sim.parent_key, sim.roaming) == (
         15760,
-        0,
+        None,  # each slot is a port of its own
         "1576",
         False,
     )

@@ -100,7 +100,7 @@ async def test_account_identity_and_phones(
     sim2 = state.ports[f"{kitchen}_1"]
     assert (sim2.number, sim2.slot, sim2.parent_key) == (
         kitchen * 10 + 1,
-        1,
+        None,  # each slot is a port of its own
         str(kitchen),
     )
     assert sim2.sim is not None

@@ -401,8 +401,7 @@ class SmsGateway24Client(GatewayClient):
                 key=f"{phone.id}_{sim.slot}",
                 number=wire.port_number(phone.id, sim.slot),
                 name=f"{phone.title or phone.id} SIM {sim.slot + 1}",
-                slot=sim.slot,
-                slot_count=max(2, len(phone.sims)),
+                # Each SIM slot is a port of its own: no slot to switch.
                 roaming=sim.roaming,
                 last_seen=phone.last_seen,
                 sim=Sim(iccid=sim.iccid, phone_number=sim.number, operator=sim.carrier),
