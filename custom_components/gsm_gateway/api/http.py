@@ -422,14 +422,22 @@ class Backoff:
         self._clock = clock or (lambda: time.monotonic())  # noqa: PLW0108
         self.failures = 0
         self._until = 0.0
+        self._allowed = False
 
     @property
     def remaining(self) -> float:
         """Seconds left of the current pause (0 when requests may go out)."""
         return max(0.0, self._until - self._clock())
 
+    def allow_once(self) -> None:
+        """Let the next request out even within a pause (a lookup after a failure)."""
+        self._allowed = True
+
     def check(self) -> None:
         """Raise `GatewayConnectionError` while a pause lasts."""
+        if self._allowed:
+            self._allowed = False
+            return
         if (left := self.remaining) > 0:
             raise GatewayConnectionError(
                 f"{self.failures} failures in a row: next try in {left:.0f} s"

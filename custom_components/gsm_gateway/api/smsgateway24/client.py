@@ -500,7 +500,7 @@ class SmsGateway24Client(GatewayClient):
 
     async def _find_sent(self, customer_id: int) -> int | None:
         """The sms_id of a message we sent, found by our `customerid`."""
-        self.backoff.succeeded()  # One look, even right after the failure.
+        self.backoff.allow_once()  # One look, even right after the failure.
         try:
             found = await self._list(
                 {"customerid": customer_id, "begindate": self._now() - LOOKBACK}
