@@ -69,14 +69,7 @@ from ..models import (
     SubDevice,
 )
 from . import wire
-from .sends import (
-    CUSTOMER_ID_LIMIT,
-    MAX_TRACKED,
-    STATUS_RANK,
-    TRACKING_TIMEOUT,
-    Outgoing,
-    Sent,
-)
+from .sends import CUSTOMER_ID_LIMIT, Outgoing, Sent, apply_status, forget_old
 
 DEFAULT_URL: Final = "https://smsgateway24.com/getdata/"
 DEVICE_INTERVAL: Final = 300.0
@@ -573,7 +566,7 @@ class SmsGateway24Client(GatewayClient):
         if len(pending) == 1 and pending[0].sms_id is not None:
             sent = pending[0]
             answer = await self._token_call("getsmsstatus", {"sms_id": sent.sms_id})
-            update = self._apply(sent, wire.integer(answer.get("status")))
+            update = apply_status(sent, wire.integer(answer.get("status")))
             return [update] if update else []
         oldest = min(sent.created for sent in pending)
         filters: dict[str, Any] = {
@@ -593,34 +586,12 @@ class SmsGateway24Client(GatewayClient):
             if item is None:
                 continue
             sent.sms_id = item.id
-            if update := self._apply(sent, item.status_code):
+            if update := apply_status(sent, item.status_code):
                 updates.append(update)
         return updates
 
-    def _apply(self, sent: Sent, code: int | None) -> SmsStatusUpdate | None:
-        """Move a message's status forward; the update to fire, if any."""
-        status = None if code is None else wire.STATUSES.get(code)
-        if status is None or STATUS_RANK[status] <= STATUS_RANK[sent.status]:
-            return None
-        sent.status = status
-        return SmsStatusUpdate(
-            message_id=str(sent.customer_id),
-            number=sent.number,
-            port=sent.port,
-            status=status,
-            sequence=f"{sent.customer_id}|{status.value}",
-        )
-
     def _forget_old(self) -> None:
-        now = self._clock()
-        for key in [
-            key
-            for key, sent in self._sent.items()
-            if sent.done or now - sent.follow_from > TRACKING_TIMEOUT
-        ]:
-            del self._sent[key]
-        while len(self._sent) > MAX_TRACKED:
-            del self._sent[next(iter(self._sent))]
+        forget_old(self._sent, self._clock())
 
     # --- receiving --------------------------------------------------------------
 
@@ -796,6 +767,6 @@ class SmsGateway24Client(GatewayClient):
         sent = next((s for s in self._sent.values() if s.sms_id == hook.sms_id), None)
         # Statuses of messages this client did not send (or no longer
         # follows) are not Home Assistant's: the poll finds ours anyway.
-        if sent is not None and (update := self._apply(sent, hook.status_code)):
+        if sent is not None and (update := apply_status(sent, hook.status_code)):
             events.append(update)
         return Push(kind="delivery", events=tuple(events))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ..models import FINAL_SMS_STATUSES, SmsStatus
+from ..models import FINAL_SMS_STATUSES, SmsStatus, SmsStatusUpdate
 from . import wire
 
 TRACKING_TIMEOUT: Final = 2 * 86400.0
@@ -107,3 +107,30 @@ class Outgoing:
         if self.urgent:
             fields["urgent"] = 1
         return fields
+
+
+def apply_status(sent: Sent, code: int | None) -> SmsStatusUpdate | None:
+    """Move a message's status forward by a status code; the update to fire, if any."""
+    status = None if code is None else wire.STATUSES.get(code)
+    if status is None or STATUS_RANK[status] <= STATUS_RANK[sent.status]:
+        return None
+    sent.status = status
+    return SmsStatusUpdate(
+        message_id=str(sent.customer_id),
+        number=sent.number,
+        port=sent.port,
+        status=status,
+        sequence=f"{sent.customer_id}|{status.value}",
+    )
+
+
+def forget_old(sent: dict[int, Sent], now: float) -> None:
+    """Stop following what is final or too old, and the oldest beyond `MAX_TRACKED`."""
+    for key in [
+        key
+        for key, message in sent.items()
+        if message.done or now - message.follow_from > TRACKING_TIMEOUT
+    ]:
+        del sent[key]
+    while len(sent) > MAX_TRACKED:
+        del sent[next(iter(sent))]
