@@ -15,6 +15,7 @@ from homeassistant.util import dt as dt_util
 from . import notify
 from .api import ClientConfig, GatewayType, create_client
 from .const import CONF_GATEWAY_TYPE, DOMAIN, STORAGE_VERSION
+from .contacts import async_get_contacts
 from .coordinator import (
     GsmGatewayConfigEntry,
     GsmGatewayCoordinator,
@@ -58,6 +59,8 @@ def client_config(entry: GsmGatewayConfigEntry) -> ClientConfig:
 
 async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -> bool:
     """Connect to the gateway, then listen for its pushes."""
+    # Loaded before anything fires: events carry the sender's contact name.
+    await async_get_contacts(hass)
     config = client_config(entry)
     client = create_client(
         GatewayType(entry.data[CONF_GATEWAY_TYPE]),

@@ -55,6 +55,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .contacts_flow import ContactsOptionsFlowMixin
 from .helpers import default_scan_interval
 
 MIN_SCAN_INTERVAL = 10
@@ -375,10 +376,18 @@ def _lan_data(
     }
 
 
-class GsmGatewayOptionsFlow(OptionsFlowWithReload):
-    """Poll interval and the numbers the notify entities send to."""
+class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
+    """The entry's settings, and the integration's contacts."""
 
     async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The entry's own settings, or the contact list shared by all entries."""
+        return self.async_show_menu(
+            step_id="init", menu_options=["settings", "contacts"]
+        )
+
+    async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and check the options."""
@@ -416,7 +425,7 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
             }
 
         return self.async_show_form(
-            step_id="init",
+            step_id="settings",
             data_schema=self.add_suggested_values_to_schema(
                 probatio.Schema(
                     {

@@ -42,6 +42,7 @@ from .const import (
     ATTR_NUMBER,
     ATTR_PORT,
     ATTR_SENDER,
+    ATTR_SENDER_NAME,
     ATTR_SIM_NUMBER,
     ATTR_STATE,
     ATTR_STATUS,
@@ -57,6 +58,7 @@ from .const import (
     LOGGER,
     PUSH_SILENCE_REPAIR_AFTER,
 )
+from .contacts import sender_name
 from .helpers import default_scan_interval
 from .messages import MessageTracker
 from .webhook import async_webhook_url
@@ -331,6 +333,11 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                     port.sim.phone_number if port is not None and port.sim else None
                 ),
                 ATTR_SENDER: message.sender,
+                ATTR_SENDER_NAME: sender_name(
+                    self.hass,
+                    message.sender,
+                    message.imsi or (port.sim.imsi if port and port.sim else None),
+                ),
                 ATTR_TEXT: message.text,
                 ATTR_TIMESTAMP: message.timestamp.isoformat(),
                 ATTR_MESSAGE_ID: message.message_id,

@@ -49,6 +49,7 @@ from .api import (
 )
 from .config_flow import parse_recipients
 from .const import DOMAIN
+from .contacts import async_get_contacts
 from .coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator
 from .helpers import call_gateway, translate_error
 
@@ -414,7 +415,8 @@ def _call_record(record: CallRecord) -> dict[str, Any]:
 
 async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
     targets = async_resolve_targets(call.hass, call.data)
-    numbers = parse_numbers(call.data[ATTR_NUMBER])
+    contacts = await async_get_contacts(call.hass)
+    numbers = parse_numbers(contacts.resolve(call.data[ATTR_NUMBER]))
     messages: list[JsonValueType] = []
     task_ids: list[JsonValueType] = []
     for target in targets:
