@@ -21,6 +21,7 @@ from .coordinator import (
     GsmGatewayCoordinator,
     GsmGatewayRuntimeData,
 )
+from .counters import async_setup_counters, counters_store_key
 from .push_target import async_point_push, async_restore_push
 from .services import async_setup_services
 from .webhook import async_register_webhook
@@ -68,8 +69,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -
         config,
     )
     coordinator = GsmGatewayCoordinator(hass, entry, client)
+    counters = await async_setup_counters(hass, entry, coordinator)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = GsmGatewayRuntimeData(client=client, coordinator=coordinator)
+    entry.runtime_data = GsmGatewayRuntimeData(
+        client=client, coordinator=coordinator, counters=counters
+    )
     async_register_webhook(hass, entry, coordinator)
     entry.runtime_data.kept_push_settings = await async_point_push(hass, entry, client)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -96,6 +100,9 @@ async def async_remove_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) 
     )
     await Store[dict[str, Any]](
         hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.messages"
+    ).async_remove()
+    await Store[dict[str, Any]](
+        hass, STORAGE_VERSION, counters_store_key(entry.entry_id)
     ).async_remove()
 
 

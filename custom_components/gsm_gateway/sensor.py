@@ -28,7 +28,8 @@ from .api import (
     Sim,
 )
 from .coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator
-from .entity import GsmGatewayEntity, GsmPortEntity
+from .counters import counter_sensors
+from .entity import GsmGatewayEntity, GsmPortEntity, async_add_port_entities
 
 PARALLEL_UPDATES = 0
 
@@ -228,6 +229,11 @@ async def async_setup_entry(
 
     add_new_sensors()
     entry.async_on_unload(coordinator.async_add_listener(add_new_sensors))
+    async_add_port_entities(
+        entry,
+        async_add_entities,
+        lambda port: counter_sensors(coordinator, entry.runtime_data.counters, port),
+    )
 
 
 class GsmPortSensor(GsmPortEntity, SensorEntity):
