@@ -14,6 +14,7 @@ from homeassistant.util import dt as dt_util
 
 from . import notify
 from .api import ClientConfig, GatewayType, create_client
+from .balance import BalanceMonitor, balance_store_key
 from .const import CONF_GATEWAY_TYPE, DOMAIN, STORAGE_VERSION
 from .contacts import async_get_contacts
 from .coordinator import (
@@ -71,9 +72,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -
     coordinator = GsmGatewayCoordinator(hass, entry, client)
     counters = await async_setup_counters(hass, entry, coordinator)
     await coordinator.async_config_entry_first_refresh()
+    balance = BalanceMonitor(hass, entry, coordinator)
     entry.runtime_data = GsmGatewayRuntimeData(
-        client=client, coordinator=coordinator, counters=counters
+        client=client, coordinator=coordinator, counters=counters, balance=balance
     )
+    await balance.async_start()
     async_register_webhook(hass, entry, coordinator)
     entry.runtime_data.kept_push_settings = await async_point_push(hass, entry, client)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -101,9 +104,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) 
     await Store[dict[str, Any]](
         hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.messages"
     ).async_remove()
-    await Store[dict[str, Any]](
-        hass, STORAGE_VERSION, counters_store_key(entry.entry_id)
-    ).async_remove()
+    for key in (counters_store_key(entry.entry_id), balance_store_key(entry.entry_id)):
+        await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
 
 
 async def async_remove_config_entry_device(

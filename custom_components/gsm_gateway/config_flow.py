@@ -47,6 +47,12 @@ from .api import (
     GatewayType,
     create_client,
 )
+from .balance_flow import (
+    BALANCE_FIELDS,
+    CONF_BALANCE_PATTERN,
+    balance_keys,
+    balance_options,
+)
 from .const import (
     CONF_DEFAULT_RECIPIENTS,
     CONF_GATEWAY_TYPE,
@@ -402,12 +408,17 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
             except ValueError as err:
                 errors[CONF_DEFAULT_RECIPIENTS] = "invalid_number"
                 placeholders["number"] = str(err)
-            else:
+            try:
+                balance = balance_options(user_input)
+            except re.error:
+                errors[CONF_BALANCE_PATTERN] = "invalid_pattern"
+            if not errors:
                 return self.async_create_entry(
                     data={
-                        **options,
+                        **{k: v for k, v in options.items() if k not in balance_keys},
                         CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
                         CONF_DEFAULT_RECIPIENTS: recipients,
+                        **balance,
                     }
                 )
             suggested: Mapping[str, Any] = user_input
@@ -422,6 +433,7 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                 CONF_DEFAULT_RECIPIENTS: _recipients_text(
                     options.get(CONF_DEFAULT_RECIPIENTS)
                 ),
+                **{k: options[k] for k in balance_keys if k in options},
             }
 
         return self.async_show_form(
@@ -441,6 +453,7 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                         probatio.Optional(CONF_DEFAULT_RECIPIENTS): TextSelector(
                             TextSelectorConfig(type=TextSelectorType.TEXT)
                         ),
+                        **BALANCE_FIELDS,
                     }
                 ),
                 suggested,

@@ -64,6 +64,7 @@ from .messages import Fact, MessageTracker
 from .webhook import async_webhook_url
 
 if TYPE_CHECKING:
+    from .balance import BalanceMonitor
     from .counters import SmsCounters
 
 RECENT_FACT_SECONDS = 300
@@ -77,6 +78,7 @@ class GsmGatewayRuntimeData:
     client: GatewayClient
     coordinator: GsmGatewayCoordinator
     counters: SmsCounters
+    balance: BalanceMonitor
     kept_push_settings: dict[str, Any] | None = None
     """The gateway's own push settings, put back when the entry is removed."""
 

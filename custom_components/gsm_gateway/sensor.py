@@ -27,6 +27,7 @@ from .api import (
     Registration,
     Sim,
 )
+from .balance import async_add_balance_sensors
 from .coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator
 from .counters import counter_sensors
 from .entity import GsmGatewayEntity, GsmPortEntity, async_add_port_entities
@@ -108,12 +109,6 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         translation_key="operator",
         has_fn=lambda _client, port: _sim(port).operator is not None,
         value_fn=lambda port: _sim(port).operator,
-    ),
-    GsmPortSensorDescription(
-        key="balance",
-        translation_key="balance",
-        has_fn=lambda _client, port: _sim(port).balance is not None,
-        value_fn=lambda port: _sim(port).balance,
     ),
     GsmPortSensorDescription(
         key="network_type",
@@ -214,7 +209,7 @@ async def async_setup_entry(
 
     @callback
     def add_new_sensors() -> None:
-        """Ports that appear later, and values a SIM starts reporting (balance)."""
+        """Ports that appear later, and values a SIM starts reporting (operator)."""
         new: list[GsmPortSensor] = []
         for port in coordinator.data.ports.values():
             for description in PORT_SENSORS:
@@ -234,6 +229,7 @@ async def async_setup_entry(
         async_add_entities,
         lambda port: counter_sensors(coordinator, entry.runtime_data.counters, port),
     )
+    async_add_balance_sensors(entry, async_add_entities)
 
 
 class GsmPortSensor(GsmPortEntity, SensorEntity):

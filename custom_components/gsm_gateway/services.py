@@ -47,6 +47,7 @@ from .api import (
     StkAction,
     StkView,
 )
+from .balance import ussd_lock
 from .config_flow import parse_recipients
 from .const import DOMAIN
 from .contacts import async_get_contacts
@@ -446,9 +447,11 @@ async def _async_send_ussd(call: ServiceCall) -> ServiceResponse:
     target = _single_target(async_resolve_targets(call.hass, call.data))
     target.require(Capability.USSD)
     (port,) = pick_ports(target, single=True)
-    reply = await call_gateway(
-        target.client.send_ussd(port, call.data[ATTR_CODE], call.data[ATTR_TIMEOUT])
-    )
+    # Never at once with a balance check on the same port.
+    async with ussd_lock(call.hass, target.entry.entry_id, port):
+        reply = await call_gateway(
+            target.client.send_ussd(port, call.data[ATTR_CODE], call.data[ATTR_TIMEOUT])
+        )
     target.coordinator.fire_ussd(reply)
     return {"reply": reply.text}
 
