@@ -15,6 +15,7 @@ from homeassistant.util import dt as dt_util
 from . import notify
 from .api import ClientConfig, GatewayType, create_client
 from .balance import BalanceMonitor, balance_store_key
+from .blueprint_setup import async_place_blueprints
 from .const import CONF_GATEWAY_TYPE, DOMAIN, STORAGE_VERSION
 from .contacts import async_get_contacts
 from .coordinator import (
@@ -41,8 +42,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, once for all entries."""
+    """Register the actions, once for all entries; put the blueprints in place."""
     async_setup_services(hass)
+    await async_place_blueprints(hass)
     return True
 
 
