@@ -24,6 +24,7 @@ from .coordinator import (
     GsmGatewayRuntimeData,
 )
 from .counters import async_setup_counters, counters_store_key
+from .llm_api import async_register_llm_api
 from .push_target import async_point_push, async_restore_push
 from .services import async_setup_services
 from .webhook import async_register_webhook
@@ -44,6 +45,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions, once for all entries; put the blueprints in place."""
     async_setup_services(hass)
+    async_register_llm_api(hass)
     await async_place_blueprints(hass)
     return True
 
