@@ -198,3 +198,18 @@ async def test_sms_alarm(
         ("+441632960961", "Alarm: Internet is off"),
         (MOM, "Alarm: Internet is off"),
     ]
+
+
+async def test_unwritable_config_folder_is_logged(
+    hass: HomeAssistant,
+    config_dir: Path,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A folder that cannot be written is a warning, and the gateway still sets up."""
+    (config_dir / "blueprints").write_text("not a folder", encoding="utf-8")
+    config_entry.add_to_hass(hass)
+
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+
+    assert "Could not put the blueprints in place" in caplog.text

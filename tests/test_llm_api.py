@@ -115,3 +115,20 @@ async def test_read_tool(
         llm.ToolInput(tool_name="read_text_messages", tool_args={})
     )
     assert len(result.data["messages"]) == 2  # type: ignore[arg-type]
+
+
+async def test_no_gateway_to_send_through(
+    hass: HomeAssistant, api: llm.APIInstance, init_integration: MockConfigEntry
+) -> None:
+    """With the gateway unloaded the tool says there is none."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+
+    result = await api.async_call_tool(
+        llm.ToolInput(
+            tool_name="send_text_message",
+            tool_args={"contact": "+441632960961", "message": "Hi"},
+        )
+    )
+
+    assert result.error
+    assert "No GSM gateway" in str(result.data["error"])
