@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -12,6 +13,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
+from .api import Capability, GatewayClient
 from .balance import (
     CONF_BALANCE_CODE,
     CONF_BALANCE_INTERVAL,
@@ -20,7 +22,13 @@ from .balance import (
     compile_pattern,
 )
 
-__all__ = ["BALANCE_FIELDS", "CONF_BALANCE_PATTERN", "balance_keys", "balance_options"]
+__all__ = [
+    "BALANCE_FIELDS",
+    "CONF_BALANCE_PATTERN",
+    "balance_keys",
+    "balance_options",
+    "offers_balance",
+]
 
 MAX_BALANCE_INTERVAL = 24 * 31
 
@@ -41,6 +49,15 @@ BALANCE_FIELDS: dict[Any, Any] = {
     ),
     probatio.Optional(CONF_BALANCE_PATTERN): TextSelector(),
 }
+
+
+def offers_balance(entry: ConfigEntry) -> bool:
+    """Show the balance fields unless the loaded gateway cannot send USSD."""
+    runtime = getattr(entry, "runtime_data", None)
+    if entry.state is not ConfigEntryState.LOADED or runtime is None:
+        return True
+    client: GatewayClient = runtime.client
+    return client.supports(Capability.USSD)
 
 
 def balance_options(user_input: dict[str, Any]) -> dict[str, Any]:

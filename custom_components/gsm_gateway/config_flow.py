@@ -52,6 +52,7 @@ from .balance_flow import (
     CONF_BALANCE_PATTERN,
     balance_keys,
     balance_options,
+    offers_balance,
 )
 from .const import (
     CONF_DEFAULT_RECIPIENTS,
@@ -593,7 +594,7 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                         probatio.Optional(CONF_DEFAULT_RECIPIENTS): TextSelector(
                             TextSelectorConfig(type=TextSelectorType.TEXT)
                         ),
-                        **BALANCE_FIELDS,
+                        **(BALANCE_FIELDS if offers_balance(self.config_entry) else {}),
                     }
                 ),
                 suggested,
