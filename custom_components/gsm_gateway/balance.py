@@ -246,6 +246,21 @@ class BalanceMonitor:
             for port, reading in self.readings.items()
         }
 
+    def as_diagnostics(self) -> dict[str, Any]:
+        """Whether checks run, and what they read (amounts, no reply text)."""
+        return {
+            "enabled": self.enabled,
+            "interval_hours": self.interval.total_seconds() / 3600,
+            "pattern": self.pattern is not None,
+            "readings": {
+                str(port): {
+                    "amount": reading.amount,
+                    "checked": reading.checked.isoformat() if reading.checked else None,
+                }
+                for port, reading in sorted(self.readings.items())
+            },
+        }
+
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `listener` after each check."""

@@ -121,6 +121,10 @@ class SmsCounters:
             "counted": list(self._counted),
         }
 
+    def as_diagnostics(self) -> dict[str, dict[str, int]]:
+        """The counts by port."""
+        return {kind: dict(counts) for kind, counts in self._counts.items()}
+
     async def async_save(self) -> None:
         """Write what waits to be written (the entry unloads)."""
         if self._dirty:
