@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import time
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -42,6 +42,7 @@ from .const import (
     ATTR_NUMBER,
     ATTR_PORT,
     ATTR_SENDER,
+    ATTR_SENDER_NAME,
     ATTR_SIM_NUMBER,
     ATTR_STATE,
     ATTR_STATUS,
@@ -58,9 +59,14 @@ from .const import (
     LOGGER,
     PUSH_SILENCE_REPAIR_AFTER,
 )
+from .contacts import sender_name
 from .helpers import default_scan_interval
-from .messages import MessageTracker
+from .messages import Fact, MessageTracker
 from .webhook import async_webhook_url
+
+if TYPE_CHECKING:
+    from .balance import BalanceMonitor
+    from .counters import SmsCounters
 
 RECENT_FACT_SECONDS = 300
 """A fact without an id seen again within this window is the same fact."""
@@ -72,6 +78,8 @@ class GsmGatewayRuntimeData:
 
     client: GatewayClient
     coordinator: GsmGatewayCoordinator
+    counters: SmsCounters
+    balance: BalanceMonitor
     kept_push_settings: dict[str, Any] | None = None
     """The gateway's own push settings, put back when the entry is removed."""
 
@@ -159,6 +167,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         self._sub_devices: dict[str, str] = {}
         self._recent_facts: dict[tuple[Any, ...], float] = {}
         self._push_listeners: list[CALLBACK_TYPE] = []
+        self.fact_listeners: list[Callable[[Fact, Port | None], None]] = []
+        """Called with each incoming SMS and send status as it fires (counters)."""
 
     @override
     async def _async_setup(self) -> None:
@@ -170,13 +180,15 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             try:
                 self.info = await self.client.get_info()
             except GatewayAuthError:
-                await self.tracker.async_save_client_state()
+                await self.tracker.async_commit()  # what the client now knows
                 raise
             if not self.tracker.initialized and self.client.supports(Capability.INBOX):
                 history = await self.client.fetch_inbox(None)
                 self.tracker.async_start_history(history)
-                self._confirm(history)
-        self.config_entry.async_on_unload(self.client.subscribe(self.async_handle_push))
+                await self.tracker.async_commit()
+                await self._confirm(history)
+        # What the gateway tells on its own (a modem's line) comes as pushes.
+        self.config_entry.async_on_unload(self.client.subscribe(self._told))
         device = dr.async_get(self.hass).async_get_or_create(
             config_entry_id=self.config_entry.entry_id,
             identifiers={(DOMAIN, self.info.unique_id)},
@@ -196,58 +208,59 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     async def _async_update_data(self) -> GatewayState:
         with _update_errors("update_failed"):
             state = await self.client.poll()
-            if self.client.supports(Capability.INBOX):
-                inbox = await self.client.fetch_inbox(self.tracker.high_water_mark)
-                found = self.tracker.async_polled(inbox)
-                self._confirm(inbox)
-                # A gateway that does not push cannot have lost its pushes.
-                if (
-                    found
-                    and self._first_poll_done
-                    and self.client.supports(Capability.PUSH)
-                ):
-                    self._note_unannounced()
-            if self.client.has_pending_sends():
-                statuses = self.tracker.async_statuses(
-                    await self.client.fetch_sms_statuses()
-                )
-                # Where there is no inbox to list, send results found by
-                # polling that no push announced are the sign of lost pushes.
-                if (
-                    statuses
-                    and self._first_poll_done
-                    and self.client.supports(Capability.PUSH)
-                    and not self.client.supports(Capability.INBOX)
-                ):
-                    self._note_unannounced()
+            inbox = (
+                await self.client.fetch_inbox(self.tracker.high_water_mark)
+                if self.client.supports(Capability.INBOX)
+                else None
+            )
+            updates = (
+                await self.client.fetch_sms_statuses()
+                if self.client.has_pending_sends()
+                else None
+            )
+        # All this poll found goes into one write, before any of it fires.
+        if inbox is not None:
+            found = self.tracker.async_polled(inbox)
+            if found and self._first_poll_done and not self.client.push_optional:
+                self._note_unannounced()
+        if updates is not None:
+            statuses = self.tracker.async_statuses(updates)
+            # Where there is no inbox to list, send results found by
+            # polling that no push announced are the sign of lost pushes.
+            if (
+                statuses
+                and self._first_poll_done
+                and self.client.supports(Capability.PUSH)
+                and not self.client.supports(Capability.INBOX)
+            ):
+                self._note_unannounced()
+        await self.tracker.async_commit()
+        if inbox:
+            await self._confirm(inbox)
         self._first_poll_done = True
         self._sync_ports(state)
         return state
+
+    @callback
+    def _told(self, push: Push) -> None:
+        """Take what the gateway told on its own, as a push (in its turn)."""
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_handle_push(push), f"{DOMAIN} news"
+        )
+
+    async def _confirm(self, messages: list[InboundSms]) -> None:
+        """Let the gateway forget messages that are now fired or kept on disk."""
+        try:
+            await self.client.confirm_inbox([m.message_id for m in messages])
+        except GatewayError as err:
+            # They stay on the gateway: the next sweep confirms them again.
+            LOGGER.debug("Gateway kept %s messages: %s", len(messages), err)
 
     @override
     async def async_config_entry_first_refresh(self) -> None:
         """Refresh, then let the facts it found fire: their ports are known now."""
         await super().async_config_entry_first_refresh()
         self.tracker.async_ready()
-
-    @callback
-    def _confirm(self, messages: list[InboundSms]) -> None:
-        """Let the gateway forget messages once they are fired and on disk."""
-        if not messages:
-            return
-        ids = [message.message_id for message in messages]
-
-        async def confirm() -> None:
-            await self.tracker.async_recorded()
-            try:
-                await self.client.confirm_inbox(ids)
-            except GatewayError as err:
-                # They stay on the gateway: the next sweep confirms them again.
-                LOGGER.debug("Gateway did not forget %s messages: %s", len(ids), err)
-
-        self.config_entry.async_create_background_task(
-            self.hass, confirm(), f"{DOMAIN} confirm inbox"
-        )
 
     @callback
     def _sync_ports(self, state: GatewayState) -> None:
@@ -355,6 +368,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     @callback
     def _fire_sms(self, message: InboundSms) -> None:
         port = self.port_by_number(message.port)
+        for listener in self.fact_listeners:
+            listener(message, port)
         self.hass.bus.async_fire(
             EVENT_SMS_RECEIVED,
             {
@@ -365,6 +380,11 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                     port.sim.phone_number if port is not None and port.sim else None
                 ),
                 ATTR_SENDER: message.sender,
+                ATTR_SENDER_NAME: sender_name(
+                    self.hass,
+                    message.sender,
+                    message.imsi or (port.sim.imsi if port and port.sim else None),
+                ),
                 ATTR_TEXT: message.text,
                 ATTR_TIMESTAMP: message.timestamp.isoformat(),
                 ATTR_MESSAGE_ID: message.message_id,
@@ -374,6 +394,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     @callback
     def _fire_status(self, update: SmsStatusUpdate) -> None:
         port = self.port_by_number(update.port)
+        for listener in self.fact_listeners:
+            listener(update, port)
         self.hass.bus.async_fire(
             EVENT_SMS_STATUS,
             {
@@ -433,20 +455,20 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 {ATTR_NUMBER: call.number, ATTR_STATE: call.state.value},
             )
 
-    @callback
-    def async_handle_push(self, push: Push) -> None:
-        """Take the facts of one push."""
+    async def async_handle_push(self, push: Push) -> None:
+        """Take the facts of one push; return once its messages are on disk."""
         self.last_push = dt_util.utcnow()
         self.last_push_kind = push.kind
         self.pushes_received += 1
         self._clear_unannounced()
         messages = [e for e in push.events if isinstance(e, InboundSms)]
+        self.tracker.async_pushed(messages)
+        self.tracker.async_statuses(
+            e for e in push.events if isinstance(e, SmsStatusUpdate)
+        )
+        await self.tracker.async_commit()
         if messages:
-            self.tracker.async_pushed(messages)
-            self._confirm(messages)
-        statuses = [e for e in push.events if isinstance(e, SmsStatusUpdate)]
-        if statuses:
-            self.tracker.async_statuses(statuses)
+            await self._confirm(messages)
         changed = False
         for event in push.events:
             if isinstance(event, UssdReply):
@@ -532,7 +554,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         return async_webhook_url(self.hass, self.config_entry)
 
     async def async_shutdown(self) -> None:
-        """Stop holding facts back for start-up; let go of the gateway."""
-        self.tracker.async_shutdown()
+        """Stop holding facts back for start-up; finish the write; let go of it."""
+        await self.tracker.async_shutdown()
         await super().async_shutdown()
         await self.client.close()

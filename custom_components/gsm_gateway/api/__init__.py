@@ -60,6 +60,7 @@ from .models import (
 SUPPORTED_TYPES: tuple[GatewayType, ...] = (
     GatewayType.DINSTAR,
     GatewayType.OPENVOX,
+    GatewayType.SMSGATEWAY24,
     GatewayType.MODEM,
 )
 """The gateway types with a working client; the config flow lists only these."""
@@ -99,6 +100,10 @@ def create_client(
         from .openvox import OpenVoxClient  # noqa: PLC0415
 
         return OpenVoxClient(session, config, timezone=config.timezone)
+    if gateway_type is GatewayType.SMSGATEWAY24:
+        from .smsgateway24 import SmsGateway24Client  # noqa: PLC0415
+
+        return SmsGateway24Client(session, config, timezone=config.timezone)
     if gateway_type is GatewayType.MODEM:
         from .modem import ModemClient  # noqa: PLC0415
 

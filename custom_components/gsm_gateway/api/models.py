@@ -55,6 +55,8 @@ class Capability(StrEnum):
     SCHEDULED_SEND = "scheduled_send"
     PORT_STATUS = "port_status"
     """Ports report their module and SIM: registration, signal, IMEI, numbers."""
+    CONTACT_LISTS = "contact_lists"
+    """Contact lists kept by the service, and newsletters sent to them."""
 
 
 class Registration(StrEnum):
@@ -290,6 +292,8 @@ class SmsStatusUpdate:
     timestamp: datetime | None = None
     sequence: str | None = None
     """What makes this update unique, to fire it once (SPEC §7)."""
+    parts: int | None = None
+    """How many SMS the message went out as, where the gateway says (long text)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -104,6 +104,9 @@ class ModemClient(GatewayClient):
     """A modem on a serial line (or `socket://`, `rfc2217://`)."""
 
     type = GatewayType.MODEM
+    push_optional = True
+    """Its news come on its line at once; the poll's sweep of the store alone
+    misses nothing, so a missed announcement is no lost push."""
     capabilities = frozenset(
         {
             Capability.SEND_SMS,

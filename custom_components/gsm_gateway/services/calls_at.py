@@ -1,7 +1,7 @@
 """Voice calls and raw AT commands (SPEC §4).
 
-`make_call`, `answer_call`, `end_call`, `send_at_command`. Kept apart from `services.py` while the SimFolder work adds the same
-actions on its own branch; both follow SPEC §4's names and fields. They
+`make_call`, `answer_call`, `end_call`, `send_at_command`. Kept apart from `calls.py` while the SimFolder work adds the same actions
+on its own branch; both follow SPEC §4's names and fields. They
 target a port/SIM device (or the gateway, which then picks its registered
 port), like `send_ussd`.
 """
@@ -19,18 +19,18 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_register_admin_service
 import probatio
 
-from .api import Capability
-from .const import DOMAIN
-from .helpers import call_gateway
-from .services import (
+from ..api import Capability
+from ..const import DOMAIN
+from ..helpers import call_gateway
+from .common import (
     ATTR_NUMBER,
     ATTR_TIMEOUT,
     TARGET_FIELDS,
     TARGET_SCHEMA,
     Target,
-    _single_target,
     async_resolve_targets,
     pick_ports,
+    single_target,
 )
 
 SERVICE_MAKE_CALL = "make_call"
@@ -64,7 +64,7 @@ SEND_AT_COMMAND_SCHEMA = probatio.Schema(
 
 
 def _port(call: ServiceCall, capability: Capability) -> tuple[Target, int]:
-    target = _single_target(async_resolve_targets(call.hass, call.data))
+    target = single_target(async_resolve_targets(call.hass, call.data))
     target.require(capability)
     (port,) = pick_ports(target, single=True)
     return target, port
@@ -72,7 +72,7 @@ def _port(call: ServiceCall, capability: Capability) -> tuple[Target, int]:
 
 def _any_port(call: ServiceCall, capability: Capability) -> tuple[Target, int]:
     """A port for what needs no network (answering, hanging up, AT commands)."""
-    target = _single_target(async_resolve_targets(call.hass, call.data))
+    target = single_target(async_resolve_targets(call.hass, call.data))
     target.require(capability)
     if target.ports:
         return _port(call, capability)
@@ -110,7 +110,7 @@ async def _async_send_at_command(call: ServiceCall) -> ServiceResponse:
 
 
 @callback
-def async_setup_call_services(hass: HomeAssistant) -> None:
+def async_register(hass: HomeAssistant) -> None:
     """Register the call and AT command actions, once for every entry.
 
     An AT command can change anything on the module (even its PIN): only
