@@ -56,7 +56,9 @@ _LONG_MESSAGE = (
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
     parser.add_argument(
-        "--type", choices=["dinstar", "openvox", "smsgateway24"], default="dinstar"
+        "--type",
+        choices=["dinstar", "openvox", "smsgateway24", "modem"],
+        default="dinstar",
     )
     parser.add_argument("--ports", type=int, default=8)
     parser.add_argument("--host", default="127.0.0.1")
@@ -65,6 +67,10 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--password", default="admin")
     parser.add_argument("--serial", default="dbd2-0325-0044-0088")
     parser.add_argument("--auth", choices=sorted(AUTH_MODES), default="digest")
+    parser.add_argument("--pin", help="modem: a SIM that asks for this PIN")
+    parser.add_argument(
+        "--pty", action="store_true", help="modem: on a pseudo-terminal too"
+    )
     parser.add_argument("--slots", type=int, default=1, help="SIM slots per port")
     parser.add_argument("--push-url", help="where to POST pushes (webhook URL)")
     parser.add_argument(
@@ -158,6 +164,11 @@ async def _run(args: argparse.Namespace) -> None:
         return
     if args.type == "smsgateway24":
         await _run_smsgateway24(args, stopping)
+        return
+    if args.type == "modem":
+        from .modem.run import run_modem  # noqa: PLC0415
+
+        await run_modem(args, stopping, _random_text)
         return
     await _run_dinstar(args, stopping)
 

@@ -668,12 +668,13 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             baudrate=data.get(CONF_BAUDRATE, DEFAULT_BAUDRATE),
             pin=data.get(CONF_PIN),
         )
-        client = create_client(
-            gateway_type,
-            async_get_clientsession(self.hass, verify_ssl=verify_ssl),
-            config,
-        )
+        client: GatewayClient | None = None
         try:
+            client = create_client(
+                gateway_type,
+                async_get_clientsession(self.hass, verify_ssl=verify_ssl),
+                config,
+            )
             info = await client.get_info()
         except SimLockedError as err:
             errors["base"] = _SIM_LOCK_ERRORS.get(err.state, "invalid_auth")
@@ -697,7 +698,8 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             return client, info
         finally:
             # A serial line is held exclusively: the entry opens its own.
-            await client.close()
+            if client is not None:
+                await client.close()
         return None
 
 

@@ -258,8 +258,9 @@ class ModemClient(GatewayClient):
             raise
 
     def _on_lost(self) -> None:
-        self._ready = False
-        if self._closed:
+        was_ready, self._ready = self._ready, False
+        # A reconnection attempt that drops at once is no news.
+        if self._closed or not was_ready:
             return
         _LOGGER.warning("The modem's line %s was lost; reconnecting", self.device)
         self._emit(Push(kind="lost", events=(GatewayStatusChange(online=False),)))
