@@ -231,7 +231,7 @@ async def test_stored_status_report_and_unreadable_message(
     )
     assert result.messages[0].status is SmsStatus.SENT
     # Following a send by hand: this modem stores its reports (CNMI ds=2).
-    client._follow("77", "+4917612345678", [200])  # noqa: SLF001
+    client._follow("77", "+4917612345678", [200])
     modem.store[1] = (0, status_report_pdu(200, "+4917612345678", _now(), _now(), 0x46))
     modem.store[2] = (0, "07FF00")  # cut short
     modem.store[3] = (0, deliver_pdus("+1", "fine", _now(), 1)[0])
@@ -291,14 +291,14 @@ async def test_ussd_packed_code_for_modems_that_want_it(
     """A modem refusing the plain code gets it as packed GSM-7 hex."""
     modem.ussd_replies["AA180C3602"] = "packed ok"
     modem.ussd_form = "text"
-    original = modem._ussd  # noqa: SLF001
+    original = modem._ussd
 
     def strict(value: str) -> list[str]:
         return (
             ["ERROR"] if "*" in value else original(value.replace("AA180C3602", "*5#"))
         )
 
-    modem._ussd = strict  # type: ignore[method-assign]  # noqa: SLF001
+    modem._ussd = strict  # type: ignore[method-assign]
     modem.ussd_replies["*5#"] = "packed ok"
     assert (await client.send_ussd(1, "*100#", 5)).text == "packed ok"
 
