@@ -126,6 +126,9 @@ class ModemSimulator:
         self.unlocked = False
         self.puk_locked = False
         self.connected = asyncio.Event()
+        self.released = asyncio.Event()
+        """Set while no one holds the line."""
+        self.released.set()
         self._power_up()
 
     # --- Power and lines ----------------------------------------------------
@@ -168,6 +171,7 @@ class ModemSimulator:
         self._writer = writer.write
         self._closer = close
         self.connected.set()
+        self.released.clear()
         try:
             while data := await reader.read(4096):
                 await self._received(data)
@@ -178,6 +182,7 @@ class ModemSimulator:
                 self._writer = None
                 self._closer = None
                 self.connected.clear()
+                self.released.set()
             writer.close()
 
     def start_pty(self) -> str:

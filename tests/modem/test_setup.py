@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -34,3 +36,32 @@ async def test_entry_is_one_device_with_the_sims_entities(
     assert hass.states.get(registration.entity_id).state == "registered"
     assert "AT+CNMI=2,1,0,1,0" in modem.commands
     assert "AT+CMGF=0" in modem.commands
+
+
+async def test_diagnostics_redact_the_port_and_pin(
+    hass: HomeAssistant, modem: ModemSimulator, modem_entry: MockConfigEntry
+) -> None:
+    from custom_components.gsm_gateway.diagnostics import (
+        async_get_config_entry_diagnostics,
+    )
+
+    modem_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        modem_entry, data={**modem_entry.data, "pin": "1234"}
+    )
+    assert await hass.config_entries.async_setup(modem_entry.entry_id)
+    diagnostics = await async_get_config_entry_diagnostics(hass, modem_entry)
+    assert diagnostics["entry"]["data"]["device"] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["pin"] == "**REDACTED**"
+    assert diagnostics["push"]["webhook_url"] is None  # a modem has no webhook
+    assert diagnostics["gateway"]["single_port"] is True
+
+
+async def test_removing_the_entry_lets_go_of_the_modem(
+    hass: HomeAssistant, modem: ModemSimulator, modem_loaded: MockConfigEntry
+) -> None:
+    assert modem.connected.is_set()
+    assert await hass.config_entries.async_remove(modem_loaded.entry_id)
+    await hass.async_block_till_done()
+    async with asyncio.timeout(5):
+        await modem.released.wait()
