@@ -183,6 +183,24 @@ def table(r: dict[str, Any]) -> str:
         "SmsGateway24, one SMS to 1,000 numbers: requests (one addalotofsms)",
         f"{sg['send_1000_requests']} in {sg['send_1000_seconds']:.2f} s",
     )
+    md = r["vendors"]["modem"]
+    _row(
+        rows,
+        "Modem: AT commands per poll cycle (state and the store's sweep)",
+        md["poll_commands"],
+    )
+    _row(
+        rows,
+        "Modem: +CMTI to the message handed over, p50 / p99",
+        f"{md['cmti_to_push_ms_p50']} / {md['cmti_to_push_ms_p99']}",
+        "ms",
+    )
+    _row(
+        rows,
+        "Modem: one 5-part SMS (PDU mode, +CMGS per part)",
+        f"{md['send_5_parts_on_air']} parts, {md['send_5_parts_commands']} "
+        f"commands, {md['send_5_parts_seconds']:.3f} s",
+    )
     sections.append(("Other gateway types (client against its simulator)", rows))
 
     width = max(len(label) for _, rows in sections for label, _ in rows)

@@ -7,6 +7,7 @@ asks each cycle (`poll`, then `fetch_sms_statuses` while sends are followed).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -14,8 +15,10 @@ import aiohttp
 
 from custom_components.gsm_gateway.api import ClientConfig, GatewayClient, SendRequest
 from custom_components.gsm_gateway.api.http import Backoff
+from custom_components.gsm_gateway.api.modem import ModemClient
 from custom_components.gsm_gateway.api.openvox import OpenVoxClient
 from custom_components.gsm_gateway.api.smsgateway24 import SmsGateway24Client
+from simulator.modem import ModemSimulator
 from simulator.openvox import OpenVoxSimulator
 from simulator.smsgateway24 import SmsGateway24Simulator
 
@@ -116,9 +119,73 @@ async def smsgateway24(session: aiohttp.ClientSession) -> dict[str, Any]:
     return figures
 
 
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def modem(messages: int = 100) -> dict[str, Any]:
+    """From `+CMTI` to the message handed to Home Assistant, p50/p99; a 5-part send.
+
+    Over `socket://` to the simulated modem: the store is read whole (`AT+CMGL`)
+    on each announcement, so the figure includes that read; Home Assistant's
+    write-ahead commit comes on top (its own rows above). A poll cycle's AT
+    commands are counted the same way as the HTTP requests of the others.
+    """
+    sim = ModemSimulator()
+    await sim.start_tcp("127.0.0.1", 0)
+    client = ModemClient(ClientConfig(url=sim.url))
+    arrived: dict[str, float] = {}
+    waiting: asyncio.Future[None] | None = None
+
+    def take(push: Any) -> None:
+        for event in push.events:
+            text = getattr(event, "text", None)
+            if text is not None and text not in arrived:
+                arrived[text] = time.perf_counter()
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(None)
+
+    client.subscribe(take)
+    try:
+        await client.get_info()
+        await client.poll()
+        before = client.requests_made
+        await client.poll()
+        await client.fetch_inbox(None)
+        figures: dict[str, Any] = {"poll_commands": client.requests_made - before}
+        latencies: list[float] = []
+        for number in range(messages):
+            text = f"Bench message {number}"
+            waiting = asyncio.get_running_loop().create_future()
+            started = time.perf_counter()
+            sim.receive_sms("+380671112233", text)  # writes +CMTI now
+            await asyncio.wait_for(waiting, 10)
+            latencies.append((arrived[text] - started) * 1000)
+            ids = [m.message_id for m in await client.fetch_inbox(None)]
+            await client.confirm_inbox(ids)  # the store stays small, as in use
+        figures["cmti_to_push_ms_p50"] = round(_percentile(latencies, 0.5), 2)
+        figures["cmti_to_push_ms_p99"] = round(_percentile(latencies, 0.99), 2)
+        text = "Five parts. " * 63  # 756 septets: 5 parts of up to 153
+        before = client.requests_made
+        started = time.perf_counter()
+        result = await client.send_sms(
+            SendRequest(numbers=("+4917612345678",), text=text, delivery_report=False)
+        )
+        figures["send_5_parts_seconds"] = round(time.perf_counter() - started, 4)
+        figures["send_5_parts_commands"] = client.requests_made - before
+        figures["send_5_parts_on_air"] = len(sim.sent)
+        assert result.messages[0].status.value == "sent"
+        return figures
+    finally:
+        await client.close()
+        await sim.stop()
+
+
 async def measure(session: aiohttp.ClientSession) -> dict[str, Any]:
     """Every other type's figures, by type."""
     return {
         "openvox": await openvox(session),
         "smsgateway24": await smsgateway24(session),
+        "modem": await modem(),
     }
