@@ -212,7 +212,7 @@ async def test_status_report_in_the_middle_of_an_answer(
     assert update.message_id == sent.message_id
     assert update.status is SmsStatus.DELIVERED
     # The next one lands inside the first answer of a poll.
-    client._follow("88", "+1", [99])
+    client.sends.follow("88", "+1", [99])
     modem.urc_mid_answer = True
     modem.urc(f"+CDS: 26\r\n{status_report_pdu(99, '+1', _now(), _now(), 0)}")
     state = await client.poll()
@@ -231,7 +231,7 @@ async def test_stored_status_report_and_unreadable_message(
     )
     assert result.messages[0].status is SmsStatus.SENT
     # Following a send by hand: this modem stores its reports (CNMI ds=2).
-    client._follow("77", "+4917612345678", [200])
+    client.sends.follow("77", "+4917612345678", [200])
     modem.store[1] = (0, status_report_pdu(200, "+4917612345678", _now(), _now(), 0x46))
     modem.store[2] = (0, "07FF00")  # cut short
     modem.store[3] = (0, deliver_pdus("+1", "fine", _now(), 1)[0])

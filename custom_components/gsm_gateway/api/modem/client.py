@@ -47,7 +47,6 @@ from ..models import (
     SentMessage,
     Sim,
     SmsStatus,
-    SmsStatusUpdate,
     UssdReply,
 )
 from ..pdu import (
@@ -62,6 +61,7 @@ from ..pdu import (
 from . import parse
 from .inbox import Inbox
 from .line import AtCommandError, AtLine, Opener
+from .sends import Sends
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,8 +77,6 @@ RING_GAP = 8.0
 network repeats `RING` every 5 s or so: TS 27.007 §6.2 leaves it to them)."""
 SEND_TIMEOUT = 60.0
 """`+CMGS` waits for the network; TS 27.005 gives no bound, modems take seconds."""
-FOLLOWED_SENDS = 200
-"""Sent messages whose delivery reports are still matched."""
 RECONNECT_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)
 NEW_MESSAGE_INDICATIONS = ("AT+CNMI=2,1,0,1,0", "AT+CNMI=1,1,0,1,0", "AT+CNMI=2,1")
 """Store and announce (`+CMTI`), reports straight (`+CDS`); some modems only
@@ -149,11 +147,7 @@ class ModemClient(GatewayClient):
         self._ringing_since: float | None = None
         self._ring_timer: asyncio.TimerHandle | None = None
         self._in_call = False
-        self._next_reference = 0
-        self._next_message = 1
-        self._sent: dict[str, dict[str, Any]] = {}
-        """Sent message id → number and its parts' statuses by reference."""
-        self._by_reference: dict[int, str] = {}
+        self.sends = Sends(PORT_NUMBER)
         self._junk: list[int] = []
         self._active_number = ""
 
@@ -309,12 +303,16 @@ class ModemClient(GatewayClient):
     @override
     async def get_info(self) -> GatewayInfo:
         await self._ensure_ready()
-        manufacturer = _strip_label(
+        manufacturer = parse.strip_label(
             parse.first_value(await self._line.command("AT+CGMI"))
         )
-        model = _strip_label(parse.first_value(await self._line.command("AT+CGMM")))
-        firmware = _strip_label(parse.first_value(await self._line.command("AT+CGMR")))
-        imei = _strip_label(parse.first_value(await self._line.command("AT+CGSN")))
+        model = parse.strip_label(
+            parse.first_value(await self._line.command("AT+CGMM"))
+        )
+        firmware = parse.strip_label(
+            parse.first_value(await self._line.command("AT+CGMR"))
+        )
+        imei = parse.strip_label(parse.first_value(await self._line.command("AT+CGSN")))
         if not imei or not imei.isdigit():
             raise GatewayConnectionError(f"no IMEI from the modem at {self.device}")
         self._info = GatewayInfo(
@@ -389,7 +387,7 @@ class ModemClient(GatewayClient):
             return locked
         if self._sim_state != "READY":
             return Registration.UNKNOWN
-        return _best(self._registration.values())
+        return parse.best_registration(self._registration.values())
 
     async def _read_sim(self, cops: list[str]) -> Sim:
         async def value(
@@ -401,7 +399,7 @@ class ModemClient(GatewayClient):
                 return None
 
         imsi = await value(
-            "AT+CIMI", lambda lines: _strip_label(parse.first_value(lines))
+            "AT+CIMI", lambda lines: parse.strip_label(parse.first_value(lines))
         )
         iccid = await value("AT+CCID", parse.iccid) or await value(
             "AT+ICCID", parse.iccid
@@ -434,7 +432,7 @@ class ModemClient(GatewayClient):
             lines = await self._line.command("AT+CMGL=4", 30.0)
             sweep = self.inbox.read(parse.listing(lines), datetime.now(UTC))
             self._junk = sweep.junk
-            updates = [self._report(report) for _, report in sweep.reports]
+            updates = [self.sends.report(report) for _, report in sweep.reports]
             if updates:
                 self._emit(
                     Push(kind="status_report", events=tuple(u for u in updates if u))
@@ -508,7 +506,7 @@ class ModemClient(GatewayClient):
         except PduError as err:
             _LOGGER.debug("Unreadable status report %s: %s", pdu, err)
             return
-        if isinstance(report, StatusReport) and (update := self._report(report)):
+        if isinstance(report, StatusReport) and (update := self.sends.report(report)):
             self._emit(Push(kind="status_report", events=(update,)))
 
     def _on_direct_sms(self, pdu: str) -> None:
@@ -555,9 +553,9 @@ class ModemClient(GatewayClient):
         value = parse.unsolicited_registration(line)
         if value is None:
             return
-        before = _best(self._registration.values())
+        before = parse.best_registration(self._registration.values())
         self._registration[name] = value
-        after = _best(self._registration.values())
+        after = parse.best_registration(self._registration.values())
         if after is not before and self._sim_state == "READY":
             self._emit(
                 Push(
@@ -630,7 +628,7 @@ class ModemClient(GatewayClient):
                     number,
                     request.text,
                     request.encoding,
-                    reference=self._take_reference(),
+                    reference=self.sends.take_reference(),
                     status_report=request.delivery_report,
                 )
             except PduError as err:
@@ -657,11 +655,10 @@ class ModemClient(GatewayClient):
                     raise error
                 if (reference := parse.message_reference(answer)) is not None:
                     references.append(reference)
-            message_id = f"{self._next_message}"
-            self._next_message += 1
+            message_id = self.sends.take_message_id()
             complete = len(references) == len(pdus)
             if request.delivery_report and complete:
-                self._follow(message_id, number, references)
+                self.sends.follow(message_id, number, references)
             messages.append(
                 SentMessage(
                     number=number,
@@ -671,47 +668,6 @@ class ModemClient(GatewayClient):
                 )
             )
         return SendResult(messages=tuple(messages), requests=commands)
-
-    def _take_reference(self) -> int:
-        reference = self._next_reference
-        self._next_reference = (reference + 1) % 256
-        return reference
-
-    def _follow(self, message_id: str, number: str, references: list[int]) -> None:
-        self._sent[message_id] = {
-            "number": number,
-            "parts": {str(reference): None for reference in references},
-        }
-        for reference in references:
-            self._by_reference[reference] = message_id
-        while len(self._sent) > FOLLOWED_SENDS:
-            del self._sent[next(iter(self._sent))]
-
-    def _report(self, report: StatusReport) -> SmsStatusUpdate | None:
-        """The status of the message a report is about, once all its parts tell."""
-        message_id = self._by_reference.get(report.reference)
-        sent = self._sent.get(message_id or "")
-        if message_id is None or sent is None or not report.final:
-            return None
-        parts: dict[str, bool | None] = sent["parts"]
-        parts[str(report.reference)] = report.delivered
-        if any(value is False for value in parts.values()):
-            status = SmsStatus.UNDELIVERED
-        elif all(value is True for value in parts.values()):
-            status = SmsStatus.DELIVERED
-        else:
-            return None
-        del self._sent[message_id]
-        for reference in [r for r, m in self._by_reference.items() if m == message_id]:
-            del self._by_reference[reference]
-        return SmsStatusUpdate(
-            message_id=message_id,
-            number=sent["number"],
-            port=PORT_NUMBER,
-            status=status,
-            timestamp=report.discharged,
-            sequence=f"modem|{message_id}|{status.value}",
-        )
 
     # --- USSD, calls, control -----------------------------------------------
 
@@ -796,9 +752,7 @@ class ModemClient(GatewayClient):
     def export_state(self) -> dict[str, Any]:
         return {
             "inbox": self.inbox.export(),
-            "sent": self._sent,
-            "next_reference": self._next_reference,
-            "next_message": self._next_message,
+            **self.sends.export(),
             "pin_refused": self._pin_refused,
         }
 
@@ -807,22 +761,7 @@ class ModemClient(GatewayClient):
         inbox = state.get("inbox")
         if isinstance(inbox, Mapping):
             self.inbox.restore(inbox)
-        sent = state.get("sent")
-        if isinstance(sent, Mapping):
-            for message_id, value in sent.items():
-                if isinstance(value, Mapping) and isinstance(
-                    value.get("parts"), Mapping
-                ):
-                    self._sent[str(message_id)] = {
-                        "number": str(value.get("number", "")),
-                        "parts": dict(value["parts"]),
-                    }
-                    for reference in value["parts"]:
-                        if str(reference).isdigit():
-                            self._by_reference[int(reference)] = str(message_id)
-        for name in ("next_reference", "next_message"):
-            if isinstance(value := state.get(name), int):
-                setattr(self, f"_{name}", value)
+        self.sends.restore(state)
         if isinstance(refused := state.get("pin_refused"), str):
             self._pin_refused = refused
 
@@ -834,35 +773,3 @@ class ModemClient(GatewayClient):
         query: Mapping[str, str] | None = None,
     ) -> Push:
         raise PushError("a modem pushes nothing to a webhook")
-
-
-def _best(values: Any) -> Registration:
-    """Registered on either network (2G/3G `+CREG`, LTE `+CEREG`) counts."""
-    order = (
-        Registration.REGISTERED,
-        Registration.ROAMING,
-        Registration.SEARCHING,
-        Registration.DENIED,
-        Registration.NOT_REGISTERED,
-    )
-    present = set(values)
-    return next((value for value in order if value in present), Registration.UNKNOWN)
-
-
-def _strip_label(value: str | None) -> str | None:
-    """`Manufacturer: SIMCOM INCORPORATED`, `Revision: 1418B04` → the value."""
-    if value is None:
-        return None
-    for label in (
-        "Manufacturer:",
-        "Model:",
-        "Revision:",
-        "+CGMI:",
-        "+CGMM:",
-        "+CGMR:",
-        "+CGSN:",
-        "IMEI:",
-    ):
-        if value.startswith(label):
-            value = value[len(label) :]
-    return value.strip().strip('"') or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import csv
 from dataclasses import dataclass
 import re
@@ -240,3 +241,35 @@ def caller(line: str) -> str:
     if len(values) > 1 and values[1].strip() == "145" and number and number[0] != "+":
         number = f"+{number}"
     return number
+
+
+def best_registration(values: Iterable[Registration]) -> Registration:
+    """Registered on either network (2G/3G `+CREG`, LTE `+CEREG`) counts."""
+    order = (
+        Registration.REGISTERED,
+        Registration.ROAMING,
+        Registration.SEARCHING,
+        Registration.DENIED,
+        Registration.NOT_REGISTERED,
+    )
+    present = set(values)
+    return next((value for value in order if value in present), Registration.UNKNOWN)
+
+
+def strip_label(value: str | None) -> str | None:
+    """`Manufacturer: SIMCOM INCORPORATED`, `Revision: 1418B04` → the value."""
+    if value is None:
+        return None
+    for label in (
+        "Manufacturer:",
+        "Model:",
+        "Revision:",
+        "+CGMI:",
+        "+CGMM:",
+        "+CGMR:",
+        "+CGSN:",
+        "IMEI:",
+    ):
+        if value.startswith(label):
+            value = value[len(label) :]
+    return value.strip().strip('"') or None
