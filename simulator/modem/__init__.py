@@ -93,6 +93,8 @@ class ModemSimulator:
         }
     )
     ussd_delay: float = 0.05
+    ussd_status: int = 0
+    """0: the reply ends the session; 1: a menu, the network waits for more."""
     report_delay: float = 0.05
     undeliverable: set[str] = field(default_factory=set)
     ring_interval: float = 0.2
@@ -637,16 +639,18 @@ class ModemSimulator:
         if reply is None:
             self.urc("+CUSD: 4")
             return
+        status = self.ussd_status
+        ucs2 = reply.encode("utf-16-be").hex().upper()
         if self.ussd_form == "ucs2":
-            self.urc(f'+CUSD: 0,"{reply.encode("utf-16-be").hex().upper()}",72')
+            self.urc(f'+CUSD: {status},"{ucs2}",72')
         elif self.ussd_form == "gsm7hex":
             packed = pack_ussd(reply)
             if packed:
-                self.urc(f'+CUSD: 0,"{packed}",15')
+                self.urc(f'+CUSD: {status},"{packed}",15')
             else:  # not GSM-7: this modem sends it as UCS-2 then
-                self.urc(f'+CUSD: 0,"{reply.encode("utf-16-be").hex().upper()}",72')
+                self.urc(f'+CUSD: {status},"{ucs2}",72')
         else:
-            self.urc(f'+CUSD: 0,"{reply}",15')
+            self.urc(f'+CUSD: {status},"{reply}",15')
 
     def _dial(self, number: str) -> list[str]:
         number = number.rstrip(";")

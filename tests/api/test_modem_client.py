@@ -303,6 +303,17 @@ async def test_ussd_packed_code_for_modems_that_want_it(
     assert (await client.send_ussd(1, "*100#", 5)).text == "packed ok"
 
 
+async def test_ussd_menu_session_is_ended(
+    client: ModemClient, modem: ModemSimulator
+) -> None:
+    modem.ussd_status = 1
+    modem.ussd_replies["*111#"] = "1 Balance 2 Tariffs"
+    assert (await client.send_ussd(1, "*111#", 5)).text == "1 Balance 2 Tariffs"
+    assert modem.commands[-1] == "AT+CUSD=2"
+    with pytest.raises(GatewayBadRequestError):
+        await client.send_ussd(1, '*1#",15\rAT+CFUN=0', 5)
+
+
 async def test_network_timeout_ussd(client: ModemClient, modem: ModemSimulator) -> None:
     await client.get_info()
     waiting = asyncio.ensure_future(client.send_ussd(1, "*9#", 5))

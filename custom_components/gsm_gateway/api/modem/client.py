@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import hashlib
 import logging
 import time
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from ..base import GatewayClient
 from ..errors import (
@@ -62,6 +62,9 @@ from . import parse
 from .inbox import Inbox
 from .line import AtCommandError, AtLine, Opener
 from .sends import Sends
+
+if TYPE_CHECKING:
+    from .. import ClientConfig
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -118,7 +121,7 @@ class ModemClient(GatewayClient):
         }
     )
 
-    def __init__(self, config: Any, *, opener: Opener | None = None) -> None:
+    def __init__(self, config: ClientConfig, *, opener: Opener | None = None) -> None:
         self.device: str = config.url
         self.baudrate: int = config.baudrate
         self._pin: str | None = config.pin or None
@@ -143,6 +146,7 @@ class ModemClient(GatewayClient):
         """Digest of the PIN the SIM refused (kept across restarts)."""
         self._registration: dict[str, Registration] = {}
         self._ussd: asyncio.Future[UssdReply] | None = None
+        self._ussd_open = False
         self._caller: str | None = None
         self._ringing_since: float | None = None
         self._ring_timer: asyncio.TimerHandle | None = None
@@ -541,6 +545,7 @@ class ModemClient(GatewayClient):
                     GatewayBusyError("USSD timed out in the network", answer.status)
                 )
             else:
+                self._ussd_open = answer.status == 1
                 waiting.set_result(UssdReply(port=PORT_NUMBER, text=text))
             return
         if text:
@@ -673,9 +678,10 @@ class ModemClient(GatewayClient):
 
     @override
     async def send_ussd(self, port: int | None, code: str, timeout: float) -> UssdReply:
+        if not code or any(char not in "+0123456789*#" for char in code):
+            raise GatewayBadRequestError(f"not a USSD code: {code!r}")
         await self._ensure_ready()
-        loop = asyncio.get_running_loop()
-        self._ussd = loop.create_future()
+        self._ussd = asyncio.get_running_loop().create_future()
         try:
             try:
                 await self._line.command(f'AT+CUSD=1,"{code}",15', 15.0)
@@ -683,13 +689,18 @@ class ModemClient(GatewayClient):
                 # Some (Huawei) take the code only as packed GSM-7 hex.
                 await self._line.command(f'AT+CUSD=1,"{ussd_encode(code)}",15', 15.0)
             async with asyncio.timeout(timeout):
-                return await self._ussd
+                reply = await self._ussd
         except TimeoutError as err:
             raise GatewayConnectionError(
                 f"no USSD reply to {code} in {timeout} s"
             ) from err
         finally:
             self._ussd = None
+        if self._ussd_open:
+            # The network waits for an answer (a menu): end the session, or
+            # the next code finds it still open.
+            await self._optional("AT+CUSD=2")
+        return reply
 
     @override
     async def make_call(self, port: int, number: str) -> None:
