@@ -79,6 +79,7 @@ class ModemSimulator:
     iccid: str = "89380062300123456789"
     own_number: str | None = "+380501234567"
     operator: str = "Kyivstar"
+    smsc: str = "+380672021111"
     pin: str | None = None
     sim_inserted: bool = True
     store_size: int = 20
@@ -370,6 +371,8 @@ class ModemSimulator:
             return [f"+CFUN: {self.cfun}", "OK"]
         if upper.startswith("+CFUN="):
             return self._set_fun(upper[6:])
+        if upper == "+CGATT?":
+            return [f"+CGATT: {1 if self._stat() in (1, 5) else 0}", "OK"]
         if upper == "+CSQ":
             rssi = self.rssi if self.cfun == 1 else 99
             return [f"+CSQ: {rssi},99", "OK"]
@@ -394,7 +397,7 @@ class ModemSimulator:
             self.clip = upper.endswith("1")
             return ["OK"]
         if upper.startswith(
-            ("+CIMI", "+CCID", "+CNUM", "+CMG", "+CNMI", "+CPMS", "+CUSD")
+            ("+CIMI", "+CCID", "+CNUM", "+CMG", "+CNMI", "+CPMS", "+CUSD", "+CSCA")
         ):
             if (error := self._sim_error()) is not None:
                 return error
@@ -449,6 +452,8 @@ class ModemSimulator:
         return self.registration
 
     def _sim_command(self, body: str, upper: str) -> list[str] | None:
+        if upper == "+CSCA?":
+            return [f'+CSCA: "{self.smsc}",145', "OK"]
         if upper == "+CIMI":
             return [self.imsi, "OK"]
         if upper == "+CCID":

@@ -122,13 +122,15 @@ async def test_poll_reads_sim_once_then_signal_each_time(
     assert port.sim.imsi == modem.imsi
     assert port.sim.phone_number == "+380501234567"
     assert port.sim.operator == "Kyivstar"
+    assert port.sim.smsc == "+380672021111"
+    assert port.gprs_attached is True
     assert port.network_type == "LTE"
     assert port.signal_dbm == -113 + 2 * modem.rssi
     before = len(modem.commands)
     modem.operator = "lifecell"
     state = await client.poll()
     # The poll's budget: constant, and no SIM identity re-read (SPEC §8).
-    assert len(modem.commands) - before == 6
+    assert len(modem.commands) - before == 7
     assert state.ports["sim"].sim is not None
     assert state.ports["sim"].sim.operator == "lifecell"
 
@@ -475,6 +477,11 @@ def test_answer_parsing() -> None:
     assert parse.iccid(["+ICCID: 8938006230012345678F"]) == "8938006230012345678"
     assert parse.iccid(["^ICCID: nope"]) is None
     assert parse.power(["+CFUN: 4"]) == 4
+    assert parse.attached(["+CGATT: 0"]) is False
+    assert parse.attached([]) is None
+    assert parse.service_centre(['+CSCA: "380672021111",145']) == "+380672021111"
+    assert parse.service_centre(['+CSCA: "",129']) is None
+    assert parse.service_centre([]) is None
     assert parse.power(["+CFUN: x"]) is None
     assert parse.listing(["+CMGL: x,y", "00", "+CMGL: 1,0,,2", "0011"]) == [
         parse.StoredPdu(index=1, status=0, pdu="0011")

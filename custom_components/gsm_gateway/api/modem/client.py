@@ -355,6 +355,10 @@ class ModemClient(GatewayClient):
             if (value := parse.registration(lines, name)) is not None:
                 self._registration[name] = value
         cops = await self._line.command("AT+COPS?")
+        try:
+            attached = parse.attached(await self._line.command("AT+CGATT?"))
+        except AtCommandError:
+            attached = None  # a module without packet data
         if self._sim is None and self._sim_state == "READY":
             self._sim = await self._read_sim(cops)
         elif self._sim is not None:
@@ -363,6 +367,7 @@ class ModemClient(GatewayClient):
                 iccid=self._sim.iccid,
                 phone_number=self._sim.phone_number,
                 operator=parse.operator(cops) or self._sim.operator,
+                smsc=self._sim.smsc,
             )
         registration = self._current_registration(cfun)
         info = self._info
@@ -374,6 +379,7 @@ class ModemClient(GatewayClient):
             registration=registration,
             signal_dbm=signal if registration in REGISTERED_STATES else None,
             powered=None if cfun is None else cfun == 1,
+            gprs_attached=attached,
             roaming=registration is Registration.ROAMING,
             sim=self._sim if self._sim_state == "READY" else None,
         )
@@ -409,8 +415,13 @@ class ModemClient(GatewayClient):
             "AT+ICCID", parse.iccid
         )
         number = await value("AT+CNUM", parse.own_number)
+        smsc = await value("AT+CSCA?", parse.service_centre)
         return Sim(
-            imsi=imsi, iccid=iccid, phone_number=number, operator=parse.operator(cops)
+            imsi=imsi,
+            iccid=iccid,
+            phone_number=number,
+            operator=parse.operator(cops),
+            smsc=smsc,
         )
 
     # --- Receiving --------------------------------------------------------

@@ -99,6 +99,25 @@ def unsolicited_registration(line: str) -> Registration | None:
     return REGISTRATION_STATES.get(stat, Registration.UNKNOWN)
 
 
+def attached(lines: list[str]) -> bool | None:
+    """`+CGATT: <state>`: attached to packet data (TS 27.007 §10.1.9)."""
+    value = first_value(lines, "+CGATT:")
+    return None if value is None or not value.isdigit() else value == "1"
+
+
+def service_centre(lines: list[str]) -> str | None:
+    """`+CSCA: "<sca>",<tosca>`: the SIM's SMS centre (TS 27.005 §3.3.1)."""
+    for line in lines:
+        if line.startswith("+CSCA:"):
+            values = fields(line)
+            number = values[0] if values else ""
+            kind = values[1].strip() if len(values) > 1 else ""
+            if kind == "145" and number and not number.startswith("+"):
+                number = f"+{number}"
+            return number or None
+    return None
+
+
 def pin_state(lines: list[str]) -> str | None:
     """`+CPIN: READY` → `READY`."""
     return first_value(lines, "+CPIN:")
