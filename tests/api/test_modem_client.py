@@ -499,3 +499,32 @@ def test_answer_parsing() -> None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def test_replugged_stick_gets_its_pin_again(
+    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stick powers up afresh when plugged back: the SIM asks its PIN again."""
+    monkeypatch.setattr(
+        "custom_components.gsm_gateway.api.modem.client.RECONNECT_PAUSES", (0.01,)
+    )
+    sim = ModemSimulator(pin="2468")
+    await sim.start_tcp()
+    client = ModemClient(ClientConfig(url=sim.url, pin="2468"))
+    pushes = Pushes(client)
+    try:
+        await client.get_info()
+        sim.unplug()
+        await pushes.of(GatewayStatusChange)
+        sim.plug()
+        assert not sim.unlocked
+        _, back = await pushes.of(GatewayStatusChange, 2)
+        assert back.online is True
+        assert sim.unlocked
+        assert sim.commands.count('AT+CPIN="2468"') == 2
+        assert (await client.poll()).ports[
+            "sim"
+        ].registration is Registration.REGISTERED
+    finally:
+        await client.close()
+        await sim.stop()
