@@ -9,6 +9,7 @@ from typing import Any, override
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -178,7 +179,12 @@ def _list_serial_ports() -> list[SelectOptionDict]:
     )
 
     options: list[SelectOptionDict] = []
-    for port in scan_serial_ports():
+    try:
+        ports = scan_serial_ports()
+    except OSError as err:  # no sysfs in some containers: the path is typed
+        LOGGER.debug("Listing serial ports failed: %s", err)
+        ports = []
+    for port in ports:
         path = get_serial_by_id(port.device)
         label = human_readable_device_name(
             path,
@@ -583,12 +589,23 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = modem_data(user_input, errors)
+            # The loaded entry holds its port, and a serial port opens once:
+            # it lets go while the same port is tried, and is back if that fails.
+            held = (
+                data is not None
+                and data[CONF_DEVICE] == entry.data[CONF_DEVICE]
+                and entry.state is ConfigEntryState.LOADED
+            )
+            if held:
+                await self.hass.config_entries.async_unload(entry.entry_id)
             if data is not None and await self._async_check_same_gateway(
                 entry, data, errors
             ):
                 return self.async_update_reload_and_abort(
                     entry, data=_with_type(entry, data)
                 )
+            if held:
+                await self.hass.config_entries.async_setup(entry.entry_id)
         else:
             user_input = {
                 CONF_DEVICE: entry.data[CONF_DEVICE],

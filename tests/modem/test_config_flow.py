@@ -238,6 +238,39 @@ async def test_reconfigure_to_another_port(
         await moved.stop()
 
 
+async def test_reconfigure_the_same_port_lets_go_of_it_meanwhile(
+    hass: HomeAssistant, modem: ModemSimulator, modem_loaded: MockConfigEntry
+) -> None:
+    """A serial port opens once: the entry lets go while the flow tries it."""
+    result = await modem_loaded.start_reconfigure_flow(hass)
+    modem.pin, modem.unlocked = "1357", False  # as if the SIM now asks one
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"device": modem.url, "baudrate": "115200"}
+    )
+    assert result["errors"] == {"base": "pin_required"}
+    # Not set up again until the form is right: its SIM still asks the PIN.
+    assert modem_loaded.state is ConfigEntryState.SETUP_ERROR
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"device": modem.url, "baudrate": "57600", "pin": "1357"},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert modem_loaded.data["baudrate"] == 57600
+    assert modem_loaded.state is ConfigEntryState.LOADED
+
+
+async def test_ports_listing_may_fail(hass: HomeAssistant) -> None:
+    with patch(
+        "homeassistant.components.usb.utils.scan_serial_ports",
+        side_effect=OSError("no sysfs"),
+    ):
+        form = await _modem_form(hass)
+    schema = form["data_schema"].schema
+    selector = next(value for key, value in schema.items() if key == "device")
+    assert selector.config["options"] == []
+
+
 async def test_reconfigure_to_another_modem_is_refused(
     hass: HomeAssistant, modem_loaded: MockConfigEntry
 ) -> None:
