@@ -264,3 +264,30 @@ async def test_registration_change_is_told_at_once(
 
 def _modem_device(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     return entry.runtime_data.coordinator.gateway_device_id  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("make_call", {"number": "+1555"}),
+        ("answer_call", {}),
+        ("end_call", {}),
+        ("send_at_command", {"command": "AT"}),
+    ],
+)
+async def test_call_actions_refused_where_the_gateway_cannot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    action: str,
+    data: dict[str, str],
+) -> None:
+    """A Dinstar gateway has no call or AT command API: told before anything is sent."""
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            {"config_entry_id": init_integration.entry_id, **data},
+            blocking=True,
+            return_response=action == "send_at_command",
+        )
+    assert err.value.translation_key == "not_supported"
