@@ -15,6 +15,7 @@ import random
 import signal
 
 from .dinstar import AUTH_MODES, MAX_PORTS, DinstarSimulator
+from .simfolder import SimFolderSimulator
 
 _LOGGER = logging.getLogger("simulator")
 
@@ -49,7 +50,7 @@ _LONG_MESSAGE = (
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
-    parser.add_argument("--type", choices=["dinstar"], default="dinstar")
+    parser.add_argument("--type", choices=["dinstar", "simfolder"], default="dinstar")
     parser.add_argument("--ports", type=int, default=8)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="TCP port, 0 = any")
@@ -64,6 +65,11 @@ def _parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--ussd-delay", type=float, default=2)
     parser.add_argument("--seed", type=int)
+    simfolder = parser.add_argument_group("simfolder")
+    simfolder.add_argument("--api-key", default="demo-api-key")
+    simfolder.add_argument("--aggregators", type=int, default=2)
+    simfolder.add_argument("--cards", type=int, default=4, help="modems per aggregator")
+    simfolder.add_argument("--bank-cards", type=int, default=4, help="in its SIM bank")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args()
     if not 1 <= args.ports <= MAX_PORTS:
@@ -90,7 +96,59 @@ async def _receive_random_sms(sim: DinstarSimulator, rng: random.Random) -> None
     await sim.receive_sms(rng.choice(ports), sender, text)
 
 
+def _random_text(rng: random.Random) -> tuple[str, str]:
+    sender, template = _LONG_MESSAGE if rng.random() < 0.1 else rng.choice(_MESSAGES)
+    return sender, template.format(
+        code=rng.randint(100000, 999999),
+        parcel=rng.randint(10**9, 10**10 - 1),
+        amount=f"{rng.uniform(3, 400):.2f}",
+        date=(
+            datetime.now().astimezone() + timedelta(days=rng.randint(2, 30))
+        ).strftime("%d.%m"),
+    )
+
+
+async def _run_simfolder(args: argparse.Namespace, stopping: asyncio.Event) -> None:
+    sim = SimFolderSimulator(
+        api_key=args.api_key,
+        aggregators=args.aggregators,
+        cards=args.cards,
+        bank_cards=args.bank_cards,
+        seed=args.seed,
+    )
+    sim.settings_url = args.push_url
+    sim.delay = args.ussd_delay
+    rng = random.Random(args.seed)
+    await sim.start(args.host, args.port)
+    _LOGGER.info(
+        "SimFolder at %s: %d aggregators, %d cards, api_key %s",
+        sim.url,
+        len(sim.devices),
+        len(sim.cards),
+        args.api_key,
+    )
+    try:
+        while True:
+            try:
+                await asyncio.wait_for(stopping.wait(), args.sms_every or None)
+            except TimeoutError:
+                cards = [c.card_id for c in sim.cards.values() if c.state in (1, 5)]
+                if cards:
+                    await sim.receive_sms(rng.choice(cards), *_random_text(rng))
+            else:
+                break
+    finally:
+        _LOGGER.info("Stopping")
+        await sim.stop()
+
+
 async def _run(args: argparse.Namespace) -> None:
+    if args.type == "simfolder":
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        await _run_simfolder(args, stop)
+        return
     sim = DinstarSimulator(
         args.ports,
         serial=args.serial,

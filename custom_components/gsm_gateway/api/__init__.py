@@ -31,6 +31,7 @@ from .models import (
     CallRecord,
     CallState,
     Capability,
+    EditTarget,
     Encoding,
     GatewayInfo,
     GatewayState,
@@ -41,6 +42,7 @@ from .models import (
     PortStatusChange,
     Push,
     PushEvent,
+    RecordKind,
     Registration,
     SendRequest,
     SendResult,
@@ -55,7 +57,7 @@ from .models import (
     UssdReply,
 )
 
-SUPPORTED_TYPES: tuple[GatewayType, ...] = (GatewayType.DINSTAR,)
+SUPPORTED_TYPES: tuple[GatewayType, ...] = (GatewayType.DINSTAR, GatewayType.SIMFOLDER)
 """The gateway types with a working client; the config flow lists only these."""
 
 
@@ -85,6 +87,10 @@ def create_client(
         return DinstarClient(
             session, config, serial=config.unique_id, timezone=config.timezone
         )
+    if gateway_type is GatewayType.SIMFOLDER:
+        from .simfolder import SimFolderClient  # noqa: PLC0415
+
+        return SimFolderClient(session, config)
     raise GatewayNotSupportedError(f"gateway type {gateway_type}")
 
 
@@ -97,6 +103,7 @@ __all__ = [
     "CallState",
     "Capability",
     "ClientConfig",
+    "EditTarget",
     "Encoding",
     "ForeignPushError",
     "GatewayAuthError",
@@ -118,6 +125,7 @@ __all__ = [
     "Push",
     "PushError",
     "PushEvent",
+    "RecordKind",
     "Registration",
     "SendRequest",
     "SendResult",

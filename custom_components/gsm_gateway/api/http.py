@@ -27,6 +27,7 @@ import logging
 import re
 import secrets
 from typing import Any, Final
+from urllib.parse import urlencode
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -170,10 +171,11 @@ class HttpClient:
         *,
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
+        form: Mapping[str, str] | None = None,
     ) -> HttpResponse:
         """Send one API call, authenticating as the gateway asks.
 
-        Raises `GatewayConnectionError` when the gateway cannot be reached or
+        The body is `json_body` as JSON, or `form` form-encoded. Raises `GatewayConnectionError` when the gateway cannot be reached or
         times out, `GatewayAuthError` when it refuses the credentials, and
         `HttpStatusError` for any other HTTP error status.
         """
@@ -183,8 +185,12 @@ class HttpClient:
             if json_body is None
             else json.dumps(json_body, ensure_ascii=False).encode()
         )
+        content_type = "application/json"
+        if form is not None:
+            body = urlencode(dict(form)).encode()
+            content_type = "application/x-www-form-urlencoded"
         async with self._lock:
-            response = await self._authenticated(method, url, body)
+            response = await self._authenticated(method, url, body, content_type)
         if response.status in (401, 403):
             raise GatewayAuthError(
                 "wrong username or password"
@@ -202,17 +208,24 @@ class HttpClient:
         *,
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
+        form: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one API call and decode its JSON answer."""
-        response = await self.request(method, path, params=params, json_body=json_body)
+        response = await self.request(
+            method, path, params=params, json_body=json_body, form=form
+        )
         return response.json()
 
     async def _authenticated(
-        self, method: str, url: URL, body: bytes | None
+        self,
+        method: str,
+        url: URL,
+        body: bytes | None,
+        content_type: str = "application/json",
     ) -> HttpResponse:
         """Send, answering at most one challenge (see the module docstring)."""
         sent = self._authorization(method, url, body)
-        response = await self._send(method, url, body, sent)
+        response = await self._send(method, url, body, sent, content_type)
         if response.status != 401:
             if self._digest is not None and sent is not None:
                 self._digest.proven = True
@@ -220,7 +233,7 @@ class HttpClient:
         if self._username is None or not self._learn(response, sent is not None):
             return response
         retried = self._authorization(method, url, body)
-        response = await self._send(method, url, body, retried)
+        response = await self._send(method, url, body, retried, content_type)
         if response.status != 401 and self._digest is not None:
             self._digest.proven = True
         return response
@@ -286,14 +299,19 @@ class HttpClient:
         )
 
     async def _send(
-        self, method: str, url: URL, body: bytes | None, authorization: str | None
+        self,
+        method: str,
+        url: URL,
+        body: bytes | None,
+        authorization: str | None,
+        content_type: str = "application/json",
     ) -> HttpResponse:
         """Send one HTTP request; map transport failures onto our errors."""
         headers = {"Accept": "application/json"}
         if authorization is not None:
             headers["Authorization"] = authorization
         if body is not None:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         self.requests_made += 1
         try:
             async with self._session.request(
