@@ -57,7 +57,11 @@ from .models import (
     UssdReply,
 )
 
-SUPPORTED_TYPES: tuple[GatewayType, ...] = (GatewayType.DINSTAR, GatewayType.SIMFOLDER)
+SUPPORTED_TYPES: tuple[GatewayType, ...] = (
+    GatewayType.DINSTAR,
+    GatewayType.OPENVOX,
+    GatewayType.SIMFOLDER,
+)
 """The gateway types with a working client; the config flow lists only these."""
 
 
@@ -87,6 +91,10 @@ def create_client(
         return DinstarClient(
             session, config, serial=config.unique_id, timezone=config.timezone
         )
+    if gateway_type is GatewayType.OPENVOX:
+        from .openvox import OpenVoxClient  # noqa: PLC0415
+
+        return OpenVoxClient(session, config, timezone=config.timezone)
     if gateway_type is GatewayType.SIMFOLDER:
         from .simfolder import SimFolderClient  # noqa: PLC0415
 

@@ -53,7 +53,7 @@ class Capability(StrEnum):
     CALLS = "calls"
     SCHEDULED_SEND = "scheduled_send"
     PORT_STATUS = "port_status"
-    """Ports report their network registration and signal."""
+    """Ports report their module and SIM: registration, signal, IMEI, numbers."""
     CARD_SELECT = "card_select"
     """SIM cards of a SIM bank can be put into modems (`select_card`, `direct_cards`)."""
     RECORDS = "records"
@@ -167,6 +167,9 @@ class GatewayInfo:
     mac: str | None = None
     port_count: int | None = None
     configuration_url: str | None = None
+    identity_is_address: bool = False
+    """The gateway tells no identity of its own: `unique_id` comes from its
+    address, so reconfiguring to a new address carries the entry over."""
 
 
 @dataclass(frozen=True, kw_only=True)
