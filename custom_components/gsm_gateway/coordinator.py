@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 import time
 from typing import Any, override
 
@@ -30,6 +31,7 @@ from .api import (
     Port,
     PortStatusChange,
     Push,
+    PushEvent,
     Registration,
     SmsStatusUpdate,
     SubDevice,
@@ -199,6 +201,9 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                     and not self.client.supports(Capability.INBOX)
                 ):
                     self._note_unannounced()
+            facts = await self.client.poll_events()
+        if self._take_polled_facts(facts) and self._first_poll_done:
+            self._note_unannounced()
         self._first_poll_done = True
         self._sync_ports(state)
         return state
@@ -391,6 +396,29 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             )
 
     @callback
+    def _take_polled_facts(self, facts: list[PushEvent]) -> bool:
+        """Fire what polling found that a push would have told; tell if any.
+
+        State changes among them are already in the poll's own state; what
+        the backfill finds at start-up fires once Home Assistant has started.
+        """
+        found = False
+        messages = [e for e in facts if isinstance(e, InboundSms)]
+        if messages:
+            found |= self.tracker.async_polled(messages) > 0
+        statuses = [e for e in facts if isinstance(e, SmsStatusUpdate)]
+        if statuses:
+            found |= self.tracker.async_statuses(statuses) > 0
+        for event in facts:
+            if isinstance(event, UssdReply):
+                found = True
+                self.tracker.async_hold(partial(self.fire_ussd, event))
+            elif isinstance(event, CallEvent):
+                found = True
+                self.tracker.async_hold(partial(self._fire_call, event))
+        return found
+
+    @callback
     def async_handle_push(self, push: Push) -> None:
         """Take the facts of one push."""
         self.last_push = dt_util.utcnow()
@@ -412,7 +440,9 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             elif isinstance(event, PortStatusChange):
                 changed |= self._apply_port_status(event)
             elif isinstance(event, GatewayStatusChange) and event.online is not None:
-                changed |= self._apply_gateway_status(event.online)
+                changed |= self._apply_gateway_status(event)
+        # What the client learned from the push (marks, sends) outlives a restart.
+        self.tracker.async_save()
         if changed:
             self.async_set_updated_data(self.data)
         for listener in list(self._push_listeners):
@@ -442,8 +472,20 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         self._sync_ports(self.data)
         return True
 
-    def _apply_gateway_status(self, online: bool) -> bool:
-        self.data = replace(self.data, online=online)
+    def _apply_gateway_status(self, change: GatewayStatusChange) -> bool:
+        if change.device_key is None:
+            self.data = replace(self.data, online=bool(change.online))
+            return True
+        sub = self.data.devices.get(change.device_key)
+        if sub is None:
+            return False
+        self.data = replace(
+            self.data,
+            devices={
+                **self.data.devices,
+                sub.key: replace(sub, online=change.online),
+            },
+        )
         return True
 
     def _note_unannounced(self) -> None:

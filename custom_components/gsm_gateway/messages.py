@@ -116,6 +116,16 @@ class MessageTracker:
             self._held.append(fire)
 
     @callback
+    def async_hold(self, fire: Callable[[], None]) -> None:
+        """Run `fire` now, or once Home Assistant has started and ports are known."""
+        self._fire(fire)
+
+    @callback
+    def async_save(self) -> None:
+        """Save soon (the client's state changed, e.g. by a push)."""
+        self._save()
+
+    @callback
     def async_start_history(self, messages: Iterable[InboundSms]) -> None:
         """Take what is on the gateway at the first set-up as history: fire nothing."""
         sequences = [m.sequence for m in messages if m.sequence is not None]

@@ -12,7 +12,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError
 
 from .api import ForeignPushError, GatewayType, PushError
-from .const import CONF_GATEWAY_TYPE, CONF_WEBHOOK_ID, DOMAIN, LOGGER, MAX_PUSH_BYTES
+from .const import (
+    CONF_CLOUDHOOK_URL,
+    CONF_GATEWAY_TYPE,
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+    LOGGER,
+    MAX_PUSH_BYTES,
+)
 
 if TYPE_CHECKING:
     from .coordinator import GsmGatewayCoordinator
@@ -21,9 +28,18 @@ if TYPE_CHECKING:
 def async_webhook_url(hass: HomeAssistant, entry: ConfigEntry) -> str:
     """The URL to set as the gateway's push target, or its path if none is known."""
     webhook_id = entry.data[CONF_WEBHOOK_ID]
+    if CONF_CLOUDHOOK_URL in entry.data:
+        return str(entry.data[CONF_CLOUDHOOK_URL])
+    on_lan = GatewayType(entry.data[CONF_GATEWAY_TYPE]).on_lan
     try:
+        # A cloud service pushes from the internet: the external URL.
         return webhook.async_generate_url(
-            hass, webhook_id, allow_external=False, allow_ip=True
+            hass,
+            webhook_id,
+            allow_external=not on_lan,
+            allow_internal=on_lan,
+            allow_ip=True,
+            prefer_external=not on_lan,
         )
     except NoURLAvailableError:
         return webhook.async_generate_path(webhook_id)
