@@ -163,6 +163,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             self.client.restore_state(self.tracker.restored_client_state)
             if not self.tracker.initialized and self.client.supports(Capability.INBOX):
                 self.tracker.async_start_history(await self.client.fetch_inbox(None))
+                await self.tracker.async_commit()
         device = dr.async_get(self.hass).async_get_or_create(
             config_entry_id=self.config_entry.entry_id,
             identifiers={(DOMAIN, self.info.unique_id)},
@@ -182,28 +183,36 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     async def _async_update_data(self) -> GatewayState:
         with _update_errors("update_failed"):
             state = await self.client.poll()
-            if self.client.supports(Capability.INBOX):
-                found = self.tracker.async_polled(
-                    await self.client.fetch_inbox(self.tracker.high_water_mark)
-                )
-                if found and self._first_poll_done:
-                    self._note_unannounced()
-            if self.client.has_pending_sends():
-                statuses = self.tracker.async_statuses(
-                    await self.client.fetch_sms_statuses()
-                )
-                # Where there is no inbox to list, send results found by
-                # polling that no push announced are the sign of lost pushes.
-                if (
-                    statuses
-                    and self._first_poll_done
-                    and self.client.supports(Capability.PUSH)
-                    and not self.client.supports(Capability.INBOX)
-                ):
-                    self._note_unannounced()
+            inbox = (
+                await self.client.fetch_inbox(self.tracker.high_water_mark)
+                if self.client.supports(Capability.INBOX)
+                else None
+            )
+            updates = (
+                await self.client.fetch_sms_statuses()
+                if self.client.has_pending_sends()
+                else None
+            )
             facts = await self.client.poll_events()
+        # All this poll found goes into one write, before any of it fires.
+        if inbox is not None:
+            found = self.tracker.async_polled(inbox)
+            if found and self._first_poll_done:
+                self._note_unannounced()
+        if updates is not None:
+            statuses = self.tracker.async_statuses(updates)
+            # Where there is no inbox to list, send results found by
+            # polling that no push announced are the sign of lost pushes.
+            if (
+                statuses
+                and self._first_poll_done
+                and self.client.supports(Capability.PUSH)
+                and not self.client.supports(Capability.INBOX)
+            ):
+                self._note_unannounced()
         if self._take_polled_facts(facts) and self._first_poll_done:
             self._note_unannounced()
+        await self.tracker.async_commit()
         self._first_poll_done = True
         self._sync_ports(state)
         return state
@@ -418,19 +427,17 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 self.tracker.async_hold(partial(self._fire_call, event))
         return found
 
-    @callback
-    def async_handle_push(self, push: Push) -> None:
-        """Take the facts of one push."""
+    async def async_handle_push(self, push: Push) -> None:
+        """Take the facts of one push; return once its messages are on disk."""
         self.last_push = dt_util.utcnow()
         self.last_push_kind = push.kind
         self.pushes_received += 1
         self._clear_unannounced()
-        messages = [e for e in push.events if isinstance(e, InboundSms)]
-        if messages:
-            self.tracker.async_pushed(messages)
-        statuses = [e for e in push.events if isinstance(e, SmsStatusUpdate)]
-        if statuses:
-            self.tracker.async_statuses(statuses)
+        self.tracker.async_pushed(e for e in push.events if isinstance(e, InboundSms))
+        self.tracker.async_statuses(
+            e for e in push.events if isinstance(e, SmsStatusUpdate)
+        )
+        await self.tracker.async_commit()
         changed = False
         for event in push.events:
             if isinstance(event, UssdReply):
@@ -441,8 +448,6 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 changed |= self._apply_port_status(event)
             elif isinstance(event, GatewayStatusChange) and event.online is not None:
                 changed |= self._apply_gateway_status(event)
-        # What the client learned from the push (marks, sends) outlives a restart.
-        self.tracker.async_save()
         if changed:
             self.async_set_updated_data(self.data)
         for listener in list(self._push_listeners):
@@ -525,6 +530,6 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         return async_webhook_url(self.hass, self.config_entry)
 
     async def async_shutdown(self) -> None:
-        """Stop holding facts back for start-up."""
-        self.tracker.async_shutdown()
+        """Stop holding facts back for start-up; finish the write in flight."""
+        await self.tracker.async_shutdown()
         await super().async_shutdown()

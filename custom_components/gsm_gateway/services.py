@@ -381,6 +381,7 @@ async def async_send_sms(
         )
         for message in result.messages
     )
+    await target.coordinator.tracker.async_commit()
     return result
 
 

@@ -81,7 +81,7 @@ def async_register_webhook(
             LOGGER.debug("Malformed push refused: %s (%r)", err, body[:200])
             return web.Response(status=HTTPStatus.BAD_REQUEST, text="malformed push")
         LOGGER.debug("Push %s with %s facts", push.kind, len(push.events))
-        coordinator.async_handle_push(push)
+        await coordinator.async_handle_push(push)
         return web.Response(status=HTTPStatus.OK, text="ok")
 
     webhook.async_register(

@@ -456,13 +456,17 @@ class OpenVoxClient(GatewayClient):
         if until is not None:
             query["end_datetime_filter"] = self._format_time(until)
         records: list[dict[str, Any]] = []
+        page_size = 0
         for page in range(1, MAX_OUTBOX_PAGES + 1):
             items = _items(
                 await self._call("/smsoutbox/get", {"current_page": page, **query})
             )
-            if not items:
-                break
             records.extend(items)
+            # The page size is not documented: the first page shows it, and
+            # a shorter page is the last one.
+            page_size = page_size or len(items)
+            if not items or len(items) < page_size:
+                break
         return records
 
     def _match_record(
