@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 
-from . import calls, messages, module, ussd_stk
+from . import calls, cards, messages, module, records, ussd_stk
 from .common import Target, parse_numbers
 from .messages import async_send_sms
 
@@ -28,3 +28,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
     ussd_stk.async_register(hass)
     module.async_register(hass)
     calls.async_register(hass)
+    cards.async_register(hass)
+    records.async_register(hass)

@@ -27,6 +27,7 @@ from ..api import (
     GatewayClient,
     GatewayNotSupportedError,
     Port,
+    SubDevice,
 )
 from ..config_flow import parse_recipients
 from ..const import DOMAIN
@@ -49,6 +50,14 @@ ATTR_SLOT = "slot"
 ATTR_START = "start"
 ATTR_END = "end"
 ATTR_TASK_ID = "task_id"
+ATTR_COMMAND = "command"
+ATTR_CARD = "card"
+ATTR_CARDS = "cards"
+ATTR_KIND = "kind"
+ATTR_IDS = "ids"
+ATTR_BEFORE = "before"
+ATTR_FIELDS = "fields"
+ATTR_RECORD = "record"
 DEFAULT_USSD_TIMEOUT = 30
 MAX_USSD_TIMEOUT = 180
 
@@ -67,6 +76,8 @@ class Target:
 
     entry: GsmGatewayConfigEntry
     ports: tuple[Port, ...] = ()
+    devices: tuple[SubDevice, ...] = ()
+    """Sub-devices (aggregators, phones) the action names, for actions on them."""
 
     @property
     def coordinator(self) -> GsmGatewayCoordinator:
@@ -138,6 +149,7 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
             translation_domain=DOMAIN, translation_key="no_target"
         )
     ports: dict[str, list[Port]] = {}
+    sub_devices: dict[str, list[SubDevice]] = {}
     entries: dict[str, GsmGatewayConfigEntry] = {}
     if entry_id is not None:
         entry: GsmGatewayConfigEntry = async_get_config_entry(hass, DOMAIN, entry_id)
@@ -163,6 +175,11 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
         coordinator = entry.runtime_data.coordinator
         if device.id == coordinator.gateway_device_id:
             continue
+        if (sub := coordinator.sub_device_for_device(device.id)) is not None:
+            subs = sub_devices.setdefault(entry.entry_id, [])
+            if sub not in subs:
+                subs.append(sub)
+            continue
         if (port := coordinator.port_for_device(device.id)) is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -172,7 +189,12 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
         if port not in named:
             named.append(port)
     return [
-        Target(entry=entries[key], ports=tuple(named)) for key, named in ports.items()
+        Target(
+            entry=entries[key],
+            ports=tuple(named),
+            devices=tuple(sub_devices.get(key, ())),
+        )
+        for key, named in ports.items()
     ]
 
 
@@ -195,6 +217,43 @@ def _entry_of_device(
         )
     loaded: GsmGatewayConfigEntry = entry
     return loaded
+
+
+def one_named_port(target: Target) -> int:
+    """The one port an action on a port (a call, an AT command) names."""
+    ports = named_ports(target)
+    if len(ports) > 1:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="one_port_only"
+        )
+    return ports[0]
+
+
+def ports_of_devices(
+    hass: HomeAssistant, target: Target, device_ids: Iterable[str]
+) -> tuple[Port, ...]:
+    """The ports of `target`'s gateway that devices named in a field stand for."""
+    registry = dr.async_get(hass)
+    found: list[Port] = []
+    for device_id in device_ids:
+        device = registry.async_get(device_id)
+        if device is not None and device.config_entry_id != target.entry.entry_id:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="device_of_other_gateway",
+                translation_placeholders={"device": _device_label(device)},
+            )
+        port = None if device is None else target.coordinator.port_for_device(device.id)
+        if device is None or port is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="port_unknown",
+                translation_placeholders={
+                    "device": device_id if device is None else _device_label(device)
+                },
+            )
+        found.append(port)
+    return tuple(found)
 
 
 def single_target(targets: list[Target]) -> Target:
