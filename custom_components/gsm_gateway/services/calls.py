@@ -1,4 +1,4 @@
-"""Call actions: call detail records."""
+"""Call actions: dial, answer and hang up, and call detail records."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.helpers import config_validation as cv
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
 import probatio
 
 from ..api import (
