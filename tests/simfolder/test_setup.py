@@ -345,3 +345,26 @@ async def test_poll_cycle_budget(
         "ussdList",
         "callList",
     ]
+
+
+async def test_diagnostics_show_what_the_wire_received(
+    hass: HomeAssistant,
+    hass_client: Any,
+    cloud: SimFolderSimulator,
+    simfolder_loaded: MockConfigEntry,
+) -> None:
+    """Answer keys per method and the wire's choices; the key and URLs redacted."""
+    from pytest_homeassistant_custom_component.components.diagnostics import (
+        get_diagnostics_for_config_entry,
+    )
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, simfolder_loaded
+    )
+    assert diagnostics["entry"]["data"][CONF_API_KEY] == "**REDACTED**"
+    client = diagnostics["client"]
+    assert client["answer_keys"]["cardList"] == ["data", "status"]
+    assert client["wire"]["method_param"] == "method"
+    assert client["rate_limited"] == 0
+    assert API_KEY not in str(diagnostics)
+    assert cloud.url not in str(diagnostics)

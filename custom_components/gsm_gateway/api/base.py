@@ -201,6 +201,14 @@ class GatewayClient(ABC):
         """Send `text` to the account owner through the service's Telegram bot."""
         raise self._unsupported(Capability.TELEGRAM)
 
+    def diagnostics(self) -> dict[str, Any]:
+        """What the client knows that helps a developer correct it (no secrets).
+
+        For APIs built from incomplete documents: the shapes of the answers
+        actually received, retries, and the like.
+        """
+        return {}
+
     async def read_push_settings(self) -> dict[str, Any] | None:
         """The gateway's own push settings, to put back later; None where unreadable.
 

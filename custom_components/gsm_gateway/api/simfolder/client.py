@@ -426,6 +426,23 @@ class SimFolderClient(SimFolderApi, GatewayClient):
             await self.operator_edit(card.operator_id, fields)
 
     @override
+    def diagnostics(self) -> dict[str, Any]:
+        """The keys of each method's last answer, and what the wire assumes."""
+        return {
+            "answer_keys": dict(sorted(self.answer_keys.items())),
+            "rate_limited": self.rate_limited,
+            "polling_marks": dict(self._marks),
+            "followed_sends": len(self._sent),
+            "wire": {
+                "http_method": wire.HTTP_METHOD,
+                "content_type": wire.CONTENT_TYPE,
+                "method_param": wire.METHOD_PARAM,
+                "notification_kind_key": wire.NOTIFICATION_KIND_KEY,
+                "params": {p.value: n for p, n in wire.PARAM_NAMES.items()},
+            },
+        }
+
+    @override
     async def read_push_settings(self) -> dict[str, Any] | None:
         settings = await self.settings_get()
         return {"url": settings.url, "kinds": settings.kinds}
