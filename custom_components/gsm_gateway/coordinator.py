@@ -507,9 +507,11 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 is_fixable=False,
                 severity=ir.IssueSeverity.WARNING,
                 translation_key=(
-                    "push_not_arriving_configured"
-                    if self.client.supports(Capability.PUSH_CONFIG)
-                    else "push_not_arriving"
+                    "push_not_arriving"
+                    if not self.client.supports(Capability.PUSH_CONFIG)
+                    else "push_not_arriving_configured"
+                    if self.client.type.on_lan
+                    else "push_not_arriving_cloud"
                 ),
                 translation_placeholders={
                     "name": self.config_entry.title,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 import json
 
 from aiohttp.test_utils import TestClient
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -211,3 +213,29 @@ async def test_webhook_is_reachable_from_the_internet(
     """A cloud service notifies from outside: the webhook is not local-only."""
     handlers = hass.data["webhook"]
     assert handlers[WEBHOOK_ID].local_only is False
+
+
+async def test_repair_when_notifications_stop_arriving(
+    hass: HomeAssistant,
+    cloud: SimFolderSimulator,
+    simfolder_loaded: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A day of news found only by polling: a repair issue for a cloud service."""
+    issue_id = f"push_not_arriving_{simfolder_loaded.entry_id}"
+    cloud.notify = False
+    coordinator = coordinator_of(simfolder_loaded)
+    await cloud.receive_sms(101, "+1", "one")
+    await coordinator.async_refresh()
+    freezer.tick(timedelta(days=1, minutes=1))
+    await cloud.receive_sms(101, "+1", "two")
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "push_not_arriving_cloud"
+    cloud.notify = True
+    await cloud.receive_sms(101, "+1", "three")
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
