@@ -598,3 +598,61 @@ def test_wire_reads_what_it_may_meet() -> None:
     assert wire.record_id(None) is None
     assert wire.read_settings([]) == (None, {})
     assert wire.account_of([]) is None
+
+
+def test_records_read_what_they_may_meet() -> None:
+    """Values in the forms a JSON API may send them."""
+    from custom_components.gsm_gateway.api.simfolder.records import (
+        api_error,
+        checked_fields,
+        read_aggregator,
+        read_card,
+        read_dbm,
+        read_online,
+        same_number,
+        to_int,
+    )
+
+    assert [
+        read_online(v) for v in (True, 1, 0.0, " Online ", "0", "1", "x", None)
+    ] == [
+        True,
+        True,
+        False,
+        True,
+        False,
+        True,
+        None,
+        None,
+    ]
+    assert [read_dbm(v) for v in (-71, "20", 99, 40, None)] == [
+        -71,
+        -73,
+        None,
+        None,
+        None,
+    ]
+    assert [to_int(v) for v in (True, 3.0, 3.5, " -4 ", "x")] == [
+        None,
+        3,
+        None,
+        -4,
+        None,
+    ]
+    assert same_number("+380 50 111", "00380-50-111")
+    assert read_aggregator({}) is None
+    assert read_card({}) is None
+    aggregator = read_aggregator({Field.DEVICE: "7", Field.NAME: "Named"})
+    assert aggregator is not None
+    assert aggregator.title == "Named"
+    card = read_card({Field.CARD: 5})
+    assert card is not None
+    assert card.registration is Registration.UNKNOWN
+    busy = api_error(
+        "x", wire.WireError(kind=ErrorKind.RATE_LIMIT, code=429, message="")
+    )
+    assert isinstance(busy, GatewayBusyError)
+    with pytest.raises(GatewayBadRequestError):
+        checked_fields({"name": [1]})
+    with pytest.raises(GatewayBadRequestError):
+        checked_fields({" ": "x"})

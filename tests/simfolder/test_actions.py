@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
-from custom_components.gsm_gateway.api.simfolder_wire import Field
+from custom_components.gsm_gateway.api.simfolder_wire import Field, Param
 from custom_components.gsm_gateway.const import DOMAIN, EVENT_CALL, EVENT_USSD_RECEIVED
 from simulator.simfolder import DEFAULT_USSD_REPLIES, SimFolderSimulator
 
@@ -335,3 +335,43 @@ async def test_edit_records(
             "edit_record",
             {"device_id": _card(hass, simfolder_loaded, 103), "fields": {}},
         )
+
+
+async def test_an_aggregator_sends_through_its_own_cards(
+    hass: HomeAssistant, cloud: SimFolderSimulator, simfolder_loaded: MockConfigEntry
+) -> None:
+    """send_sms and send_ussd on an aggregator: a card of that aggregator."""
+    response = await _call(
+        hass,
+        "send_sms",
+        {
+            "device_id": _aggregator(hass, simfolder_loaded, 2),
+            "number": "+380501112233",
+            "message": "via aggregator 2",
+        },
+        response=True,
+    )
+    assert response["messages"][0]["port"] in {107, 108, 109, 110}
+    response = await _call(
+        hass,
+        "send_ussd",
+        {"device_id": _aggregator(hass, simfolder_loaded, 1), "code": "*100#"},
+        response=True,
+    )
+    assert cloud.calls("ussdSend")[-1].params[Param.CARD] in {
+        "101",
+        "102",
+        "103",
+        "104",
+    }
+    for card_id in (107, 108, 109, 110):
+        cloud.cards[card_id].state = 0
+    await coordinator_of(simfolder_loaded).async_refresh()
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(
+            hass,
+            "send_ussd",
+            {"device_id": _aggregator(hass, simfolder_loaded, 2), "code": "*100#"},
+            response=True,
+        )
+    assert err.value.translation_key == "no_port_available"

@@ -105,8 +105,23 @@ def pick_ports(target: Target, *, single: bool) -> tuple[int, ...] | None:
     With no port named, sends (and CDR queries) name no port (`None`): the
     gateway spreads sends over its registered ports itself, as a Dinstar does.
     An action on one port (USSD, SIM Toolkit) takes the registered port with
-    the best signal.
+    the best signal. A sub-device (an aggregator) named alone means its ports
+    that can send now, best signal first.
     """
+    if not target.ports and target.devices:
+        keys = {sub.key for sub in target.devices}
+        under = [
+            port
+            for port in target.coordinator.available_ports
+            if port.parent_key in keys
+        ]
+        if not under:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="no_port_available",
+                translation_placeholders={"gateway": target.entry.title},
+            )
+        return (under[0].number,) if single else tuple(p.number for p in under)
     if target.ports:
         if not single:
             return tuple(port.number for port in target.ports)
