@@ -476,18 +476,56 @@ async def test_all_nine_notifications(client: SimFolderClient) -> None:
 
 
 async def test_aggregator_back_online_reads_its_modems(
-    client: SimFolderClient,
+    client: SimFolderClient, cloud: SimFolderSimulator
 ) -> None:
-    await client.poll_events()
+    """After an online notification, the next poll asks deviceState once."""
     client.parse_push(notification("deviceState", device_id=1, state="offline"))
     client.parse_push(notification("deviceState", device_id=1, state="online"))
-    events = await client.poll_events()
-    assert {e.port for e in events if isinstance(e, PortStatusChange)} == {
-        101,
-        102,
-        103,
-        104,
-    }
+    cloud.cards[102].state = 5
+    before = len(cloud.requests)
+    state = await client.poll()
+    assert [r.method for r in cloud.requests[before:]] == [
+        "deviceList",
+        "cardList",
+        "deviceState",
+    ]
+    assert state.ports["card_102"].registration is Registration.ROAMING
+    before = len(cloud.requests)
+    await client.poll()
+    assert "deviceState" not in [r.method for r in cloud.requests[before:]]
+
+
+async def test_history_is_read_to_its_end(
+    client: SimFolderClient, cloud: SimFolderSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More records than a page: the first set-up's mark is the newest of all."""
+    from custom_components.gsm_gateway.api.simfolder import methods
+
+    monkeypatch.setattr(methods, "LIST_LIMIT", 3)
+    monkeypatch.setattr(
+        "custom_components.gsm_gateway.api.simfolder.client.LIST_LIMIT", 3
+    )
+    for n in range(7):
+        await cloud.receive_sms(101, "+1", f"old {n}")
+        await cloud.incoming_call(102, "+2")
+    history = await client.fetch_inbox(None)
+    assert [m.text for m in history] == [f"old {n}" for n in range(7)]
+    assert await client.poll_events() == []
+    await cloud.incoming_call(103, "+3")
+    [call] = await client.poll_events()
+    assert isinstance(call, CallEvent)
+    assert call.port == 103
+
+
+async def test_a_status_never_goes_back(
+    client: SimFolderClient, cloud: SimFolderSimulator
+) -> None:
+    """A list that lags behind a notification does not undo it."""
+    cloud.auto_complete = False
+    await client.send_sms(SendRequest(numbers=("+1",), text="x", ports=(101,)))
+    client.parse_push(notification("smsSended", card_id=101, addressee="+1", status=1))
+    assert await client.fetch_sms_statuses() == []
+    assert client.has_pending_sends()
 
 
 async def test_pushed_facts_are_not_polled_again(

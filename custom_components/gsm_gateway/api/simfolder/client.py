@@ -71,6 +71,7 @@ from .methods import SimFolderApi
 from .records import (
     CALL_NOTIFICATIONS,
     DELETE_METHODS,
+    LIST_LIMIT,
     MANUFACTURER,
     MAX_REMEMBERED,
     RANK,
@@ -140,6 +141,8 @@ class SimFolderClient(SimFolderApi, GatewayClient):
         self._local_ids = 0
         self._ussd_waiters: dict[int, asyncio.Future[str]] = {}
         self._devices_to_read: set[int] = set()
+        self._at_mark: int | None = None
+        """The newest AT reply seen (atList is read only for our own commands)."""
 
     # --- the shared interface -------------------------------------------------------
 
@@ -171,9 +174,25 @@ class SimFolderClient(SimFolderApi, GatewayClient):
 
     @override
     async def poll(self) -> GatewayState:
-        """Aggregators and cards in two requests (plus operators when new ones appear)."""
+        """Aggregators and cards in two requests.
+
+        Plus `operatorList` when a card names an operator not yet known, and
+        `deviceState` of an aggregator a notification said came back online
+        (its modems' states are fresher than the card records).
+        """
         aggregators = await self.device_list()
         cards = await self.card_list()
+        for device_id in sorted(self._devices_to_read):
+            for modem in await self.device_state(device_id):
+                if (card := self._cards.get(modem.card_id)) is not None:
+                    self._cards[card.card_id] = replace(
+                        card,
+                        state=card.state if modem.state is None else modem.state,
+                        signal_dbm=modem.signal_dbm or card.signal_dbm,
+                        modem=card.modem if modem.modem is None else modem.modem,
+                    )
+        self._devices_to_read.clear()
+        cards = list(self._cards.values())
         wanted = {c.operator_id for c in cards if c.operator_id is not None}
         if not wanted <= self._operators.keys():
             await self.operator_list()
@@ -187,8 +206,12 @@ class SimFolderClient(SimFolderApi, GatewayClient):
 
     @override
     async def fetch_inbox(self, after: int | None) -> list[InboundSms]:
-        """Received SMS above the mark, in one `smsList`."""
-        return [inbound(record) for record in await self.sms_list(after)]
+        """Received SMS above the mark, in one `smsList` (all pages for history)."""
+        if after is None:
+            records = await self._all_pages(self.sms_list, None)
+        else:
+            records = await self.sms_list(after)
+        return [inbound(record) for record in records]
 
     @override
     async def poll_events(self) -> list[PushEvent]:
@@ -197,35 +220,38 @@ class SimFolderClient(SimFolderApi, GatewayClient):
         The first time (no mark yet) what is listed is history: it sets the
         marks and tells nothing.
         """
-        events: list[PushEvent] = []
-        for device_id in sorted(self._devices_to_read):
-            events += [
-                PortStatusChange(port=card.card_id, registration=card.registration)
-                for card in await self.device_state(device_id)
-            ]
-        self._devices_to_read.clear()
-        ussd = await self.ussd_list(self._marks["ussd"])
-        calls = await self.call_list(self._marks["call"])
         history = {name: mark is None for name, mark in self._marks.items()}
-        for record in ussd:
-            if not history["ussd"] and self._not_pushed(ussd_digest(record)):
-                events.append(UssdReply(port=record.card_id, text=record.text or ""))
-        for record in calls:
-            if not history["call"] and self._not_pushed(
+        # History is read to its end, so that its top is the mark.
+        ussd = (
+            await self._all_pages(self.ussd_list, None)
+            if history["ussd"]
+            else await self.ussd_list(self._marks["ussd"])
+        )
+        calls = (
+            await self._all_pages(self.call_list, None)
+            if history["call"]
+            else await self.call_list(self._marks["call"])
+        )
+        events: list[PushEvent] = [
+            UssdReply(port=record.card_id, text=record.text or "")
+            for record in ussd
+            if not history["ussd"] and self._not_pushed(ussd_digest(record))
+        ]
+        events += [
+            CallEvent(
+                port=record.card_id,
+                number=record.number or "",
+                state=CallEventState.ENDED
+                if record.duration
+                else CallEventState.MISSED,
+                timestamp=record.time,
+            )
+            for record in calls
+            if not history["call"]
+            and self._not_pushed(
                 call_digest(record.card_id, record.number, record.time)
-            ):
-                events.append(
-                    CallEvent(
-                        port=record.card_id,
-                        number=record.number or "",
-                        state=(
-                            CallEventState.ENDED
-                            if record.duration
-                            else CallEventState.MISSED
-                        ),
-                        timestamp=record.time,
-                    )
-                )
+            )
+        ]
         self._marks["ussd"] = top_id(ussd, self._marks["ussd"])
         self._marks["call"] = top_id(calls, self._marks["call"])
         return events
@@ -345,7 +371,7 @@ class SimFolderClient(SimFolderApi, GatewayClient):
     async def send_ussd(self, port: int | None, code: str, timeout: float) -> UssdReply:
         """`ussdSend`, then the reply by notification or `ussdList`, whichever is first."""
         card_id = self._pick_card() if port is None else port
-        mark = await self._top_id(self.ussd_list, card_id)
+        mark = await self._top_id(self.ussd_list, card_id, self._marks["ussd"])
         waiter: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._ussd_waiters[card_id] = waiter
         try:
@@ -361,10 +387,14 @@ class SimFolderClient(SimFolderApi, GatewayClient):
     @override
     async def send_at_command(self, port: int, command: str, timeout: float) -> str:
         """`atSend`, then the modem's reply from `atList`."""
-        mark = await self._top_id(self.at_list, port)
+        mark = await self._top_id(self.at_list, port, self._at_mark)
         await self.at_send(port, command)
         never: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        return await self._await_reply(never, lambda: self.at_list(mark, port), timeout)
+        reply = await self._await_reply(
+            never, lambda: self.at_list(mark, port), timeout
+        )
+        self._at_mark = max(self._at_mark or 0, mark or 0)
+        return reply
 
     @override
     async def send_telegram(self, text: str) -> None:
@@ -586,9 +616,7 @@ class SimFolderClient(SimFolderApi, GatewayClient):
     def _advance(
         self, sent: Sent, status: SmsStatus, timestamp: datetime | None
     ) -> SmsStatusUpdate | None:
-        if RANK[status] <= RANK[sent.status] and status is not SmsStatus.SENDING:
-            return None
-        if status is sent.status:
+        if RANK[status] <= RANK[sent.status]:
             return None
         sent.status = status
         return SmsStatusUpdate(
@@ -600,9 +628,21 @@ class SimFolderClient(SimFolderApi, GatewayClient):
             sequence=f"simfolder:{sent.message_id}:{status.value}",
         )
 
-    async def _top_id(self, lister: Any, card_id: int) -> int | None:
-        records: list[Record] = await lister(None, card_id)
-        return top_id(records, None)
+    async def _top_id(self, lister: Any, card_id: int, start: int | None) -> int | None:
+        """The newest record id of a card's list, read from `start` on."""
+        return top_id(await self._all_pages(lister, start, card_id), start)
+
+    async def _all_pages(
+        self, lister: Any, after: int | None, card_id: int | None = None
+    ) -> list[Record]:
+        """Every record above `after`, page after page."""
+        found: list[Record] = []
+        while True:
+            page: list[Record] = await lister(after, card_id)
+            found += page
+            if len(page) < LIST_LIMIT or (top := top_id(page, after)) == after:
+                return found
+            after = top
 
     async def _await_reply(
         self,
