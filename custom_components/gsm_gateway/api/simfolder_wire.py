@@ -181,7 +181,9 @@ class Field(StrEnum):
 
 
 FIELD_NAMES: Final[Mapping[Field, str]] = {
-    # Documented (the notifications' fields).
+    # Documented (the notifications' fields). ASSUMPTION: `device_id` and
+    # `card_id` are integers (database ids, as the `_id` names suggest); the
+    # card id is our port number. Digit strings are read as well.
     Field.TIME: "time",
     Field.DEVICE: "device_id",
     Field.DEVICE_TITLE: "device_title",
