@@ -4,7 +4,8 @@ It listens until SIGINT/SIGTERM, completes the SMS it is asked to send, and
 every `--sms-every` seconds receives a realistic SMS on a random registered
 port and pushes it, so a Home Assistant pointed at it has something to show.
 An OpenVox gateway pushes once its push settings are written (by the
-integration, or from `--push-url` as if set in its web UI).
+integration, or from `--push-url` as if set in its web UI); a SimFolder cloud notifies the URL
+`settingsSet` gives it (or `--push-url`).
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ def _parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if not 1 <= args.ports <= MAX_PORTS:
         parser.error(f"--ports must be 1..{MAX_PORTS}")
+    if args.aggregators < 1 or args.cards < 1 or args.bank_cards < 0:
+        parser.error("--aggregators and --cards must be >= 1, --bank-cards >= 0")
     if not 1 <= args.slots <= 4:
         parser.error("--slots must be 1..4")
     return args
@@ -157,7 +160,10 @@ async def _run_simfolder(args: argparse.Namespace, stopping: asyncio.Event) -> N
         bank_cards=args.bank_cards,
         seed=args.seed,
     )
-    sim.settings_url = args.push_url
+    if args.push_url:
+        # As if settingsSet had pointed every notification there.
+        sim.settings_url = args.push_url
+        sim.settings_kinds = dict.fromkeys(sim.settings_kinds, True)
     sim.delay = args.ussd_delay
     rng = random.Random(args.seed)
     await sim.start(args.host, args.port)
