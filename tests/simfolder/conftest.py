@@ -33,14 +33,28 @@ ACCOUNT = "10001"
 
 
 @pytest.fixture
-async def cloud(socket_enabled: None) -> AsyncGenerator[SimFolderSimulator]:
-    """A SimFolder account: 2 aggregators with 4 modems and 2 SIM bank cards each.
+def cloud_size() -> tuple[int, int, int]:
+    """Aggregators, modems (cards in them) per aggregator, SIM bank cards each."""
+    return (2, 4, 2)
+
+
+@pytest.fixture
+async def cloud(
+    socket_enabled: None, cloud_size: tuple[int, int, int]
+) -> AsyncGenerator[SimFolderSimulator]:
+    """A SimFolder account: by default 2 aggregators with 4 modems and 2 bank cards.
 
     Cards 101..104 sit in aggregator 1's modems, 105 and 106 in its bank;
     107..110 in aggregator 2's modems, 111 and 112 in its bank.
     """
+    aggregators, cards, bank_cards = cloud_size
     sim = SimFolderSimulator(
-        api_key=API_KEY, account=ACCOUNT, aggregators=2, cards=4, bank_cards=2, seed=1
+        api_key=API_KEY,
+        account=ACCOUNT,
+        aggregators=aggregators,
+        cards=cards,
+        bank_cards=bank_cards,
+        seed=1,
     )
     sim.delay = 0.01
     await sim.start()
