@@ -159,7 +159,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="smsc",
         translation_key="smsc",
-        has_fn=_reports(lambda port: _sim(port).smsc),
+        has_fn=_reports_port_status,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda port: _sim(port).smsc,
