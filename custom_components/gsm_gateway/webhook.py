@@ -26,20 +26,23 @@ if TYPE_CHECKING:
 
 
 def async_webhook_url(hass: HomeAssistant, entry: ConfigEntry) -> str:
-    """The URL to set as the gateway's push target, or its path if none is known."""
+    """The URL to set as the gateway's push target, or its path if none is known.
+
+    A LAN gateway gets Home Assistant's internal address; a cloud service,
+    which calls from the internet, the external one.
+    """
     webhook_id = entry.data[CONF_WEBHOOK_ID]
     if CONF_CLOUDHOOK_URL in entry.data:
+        # Home Assistant Cloud's URL for it, where the entry has one.
         return str(entry.data[CONF_CLOUDHOOK_URL])
     on_lan = GatewayType(entry.data[CONF_GATEWAY_TYPE]).on_lan
     try:
-        # A cloud service pushes from the internet: the external URL.
+        if on_lan:
+            return webhook.async_generate_url(
+                hass, webhook_id, allow_external=False, allow_ip=True
+            )
         return webhook.async_generate_url(
-            hass,
-            webhook_id,
-            allow_external=not on_lan,
-            allow_internal=on_lan,
-            allow_ip=True,
-            prefer_external=not on_lan,
+            hass, webhook_id, allow_internal=False, prefer_external=True
         )
     except NoURLAvailableError:
         return webhook.async_generate_path(webhook_id)

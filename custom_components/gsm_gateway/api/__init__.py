@@ -61,6 +61,7 @@ SUPPORTED_TYPES: tuple[GatewayType, ...] = (
     GatewayType.DINSTAR,
     GatewayType.OPENVOX,
     GatewayType.SIMFOLDER,
+    GatewayType.SMSGATEWAY24,
 )
 """The gateway types with a working client; the config flow lists only these."""
 
@@ -95,6 +96,10 @@ def create_client(
         from .openvox import OpenVoxClient  # noqa: PLC0415
 
         return OpenVoxClient(session, config, timezone=config.timezone)
+    if gateway_type is GatewayType.SMSGATEWAY24:
+        from .smsgateway24 import SmsGateway24Client  # noqa: PLC0415
+
+        return SmsGateway24Client(session, config, timezone=config.timezone)
     if gateway_type is GatewayType.SIMFOLDER:
         from .simfolder import SimFolderClient  # noqa: PLC0415
 

@@ -54,6 +54,8 @@ class Capability(StrEnum):
     SCHEDULED_SEND = "scheduled_send"
     PORT_STATUS = "port_status"
     """Ports report their module and SIM: registration, signal, IMEI, numbers."""
+    CONTACT_LISTS = "contact_lists"
+    """Contact lists kept by the service, and newsletters sent to them."""
     CARD_SELECT = "card_select"
     """SIM cards of a SIM bank can be put into modems (`select_card`, `direct_cards`)."""
     RECORDS = "records"

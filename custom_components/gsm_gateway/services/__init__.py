@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 
-from . import calls, cards, messages, module, records, ussd_stk
+from . import calls, cards, contact_lists, messages, module, records, ussd_stk
 from .common import Target, parse_numbers
 from .messages import async_send_sms
 
@@ -30,3 +30,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     calls.async_register(hass)
     cards.async_register(hass)
     records.async_register(hass)
+    contact_lists.async_register(hass)

@@ -31,7 +31,11 @@ from ..api import (
 )
 from ..config_flow import parse_recipients
 from ..const import DOMAIN
-from ..coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator
+from ..coordinator import (
+    GsmGatewayConfigEntry,
+    GsmGatewayCoordinator,
+    port_can_send,
+)
 from ..helpers import translate_error
 
 ATTR_NUMBER = "number"
@@ -105,23 +109,21 @@ def pick_ports(target: Target, *, single: bool) -> tuple[int, ...] | None:
     With no port named, sends (and CDR queries) name no port (`None`): the
     gateway spreads sends over its registered ports itself, as a Dinstar does.
     An action on one port (USSD, SIM Toolkit) takes the registered port with
-    the best signal. A sub-device (an aggregator) named alone means its ports
-    that can send now, best signal first.
+    the best signal. A sub-device (an aggregator, a phone) stands for its
+    ports: those that can send now first, best signal first.
     """
-    if not target.ports and target.devices:
-        keys = {sub.key for sub in target.devices}
-        under = [
-            port
-            for port in target.coordinator.available_ports
-            if port.parent_key in keys
-        ]
-        if not under:
+    if target.devices:
+        ports = sorted(
+            target.ports,
+            key=lambda port: (not port_can_send(port), -(port.signal_dbm or -200)),
+        )
+        if not ports or (single and not port_can_send(ports[0])):
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="no_port_available",
                 translation_placeholders={"gateway": target.entry.title},
             )
-        return (under[0].number,) if single else tuple(p.number for p in under)
+        return (ports[0].number,) if single else tuple(p.number for p in ports)
     if target.ports:
         if not single:
             return tuple(port.number for port in target.ports)
@@ -194,6 +196,12 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
             subs = sub_devices.setdefault(entry.entry_id, [])
             if sub not in subs:
                 subs.append(sub)
+            # A phone or aggregator: the ports (SIMs) under it.
+            named.extend(
+                port
+                for port in coordinator.data.ports.values()
+                if port.parent_key == sub.key and port not in named
+            )
             continue
         if (port := coordinator.port_for_device(device.id)) is None:
             raise ServiceValidationError(

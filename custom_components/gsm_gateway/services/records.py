@@ -84,16 +84,22 @@ async def _async_delete_records(call: ServiceCall) -> ServiceResponse:
 
 def _edited(target: Target, record: str) -> tuple[EditTarget, str]:
     """What the targeted device stands for: its SIM card, its operator, an aggregator."""
-    if len(target.ports) + len(target.devices) != 1:
+    if target.devices:
+        # An aggregator named: its own record (the ports under it come along).
+        if len(target.devices) > 1 or record == RECORD_OPERATOR:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=(
+                    "operator_of_sim_only"
+                    if record == RECORD_OPERATOR
+                    else "one_record_only"
+                ),
+            )
+        return EditTarget.DEVICE, target.devices[0].key
+    if len(target.ports) != 1:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="one_record_only"
         )
-    if target.devices:
-        if record == RECORD_OPERATOR:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="operator_of_sim_only"
-            )
-        return EditTarget.DEVICE, target.devices[0].key
     port = str(target.ports[0].number)
     return (EditTarget.OPERATOR if record == RECORD_OPERATOR else EditTarget.PORT), port
 

@@ -696,7 +696,6 @@ class SimFolderClient(SimFolderApi, GatewayClient):
             name=card.name,
             registration=registration,
             signal_dbm=card.signal_dbm if registration in REGISTERED_STATES else None,
-            roaming=registration is Registration.ROAMING if card.state else None,
             slot=card.modem,
             sim=Sim(
                 phone_number=card.number,
