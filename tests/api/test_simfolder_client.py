@@ -37,6 +37,7 @@ from custom_components.gsm_gateway.api import (
     create_client,
     simfolder_wire as wire,
 )
+from custom_components.gsm_gateway.api.http import Backoff
 from custom_components.gsm_gateway.api.simfolder import SimFolderClient
 from custom_components.gsm_gateway.api.simfolder_wire import ErrorKind, Field
 from simulator.simfolder import SimFolderSimulator
@@ -694,3 +695,26 @@ def test_records_read_what_they_may_meet() -> None:
         checked_fields({"name": [1]})
     with pytest.raises(GatewayBadRequestError):
         checked_fields({" ": "x"})
+
+
+async def test_failures_pause_every_call(
+    make: Factory, cloud: SimFolderSimulator
+) -> None:
+    """An outage is not retried in a storm: each failure pauses longer (SPEC §8)."""
+    now = [1000.0]
+    backoff = Backoff(first=30, clock=lambda: now[0])
+    client = make(backoff=backoff)
+    cloud.rate_limit_next = 3
+    with pytest.raises(GatewayBusyError):
+        await client.version()
+    before = len(cloud.requests)
+    with pytest.raises(GatewayConnectionError, match="next try"):
+        await client.version()
+    assert len(cloud.requests) == before
+    now[0] += 31
+    assert await client.version() == "1.3"
+    assert backoff.failures == 0
+    cloud.fail_next["version"] = ErrorKind.FAILED
+    with pytest.raises(GatewayRefusedError):
+        await client.version()
+    assert backoff.failures == 0

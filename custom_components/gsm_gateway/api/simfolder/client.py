@@ -41,6 +41,7 @@ from ..errors import (
     GatewayRefusedError,
     PushError,
 )
+from ..http import Backoff
 from ..models import (
     REGISTERED_STATES,
     CallEvent,
@@ -125,11 +126,12 @@ class SimFolderClient(SimFolderApi, GatewayClient):
         config: ClientConfig,
         *,
         retry_pauses: Sequence[float] = (1.0, 2.0, 4.0, 8.0),
+        backoff: Backoff | None = None,
         reply_poll_interval: float = 2.0,
         status_tracking_timeout: float = 6 * 3600,
     ) -> None:
         """`reply_poll_interval`: seconds between list reads while a reply is awaited."""
-        super().__init__(session, config, retry_pauses=retry_pauses)
+        super().__init__(session, config, retry_pauses=retry_pauses, backoff=backoff)
         self.reply_poll_interval = reply_poll_interval
         self._tracking_timeout = status_tracking_timeout
         self.account = config.unique_id

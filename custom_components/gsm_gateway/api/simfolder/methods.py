@@ -19,9 +19,12 @@ import aiohttp
 from .. import ClientConfig, lenient_json, simfolder_wire as wire
 from ..errors import (
     GatewayAuthError,
+    GatewayBusyError,
+    GatewayConnectionError,
+    GatewayError,
     GatewayResponseError,
 )
-from ..http import HttpClient, HttpStatusError
+from ..http import Backoff, HttpClient, HttpStatusError
 from ..simfolder_wire import Field, Param
 from .records import (
     LIST_LIMIT,
@@ -51,8 +54,15 @@ class SimFolderApi:
         config: ClientConfig,
         *,
         retry_pauses: Sequence[float] = (1.0, 2.0, 4.0, 8.0),
+        backoff: Backoff | None = None,
     ) -> None:
-        """`retry_pauses`: waits (s) before each retry of a rate-limited call."""
+        """`retry_pauses`: waits (s) before each retry of a rate-limited call.
+
+        `backoff` pauses every call after the service failed (unreachable, a
+        rate limit that outlasted the retries, a broken answer), longer each
+        time, so it is never retried in a storm (SPEC §8). Refusals are
+        answers, not failures.
+        """
         self._http = HttpClient(
             session,
             config.url or wire.API_URL,
@@ -62,6 +72,7 @@ class SimFolderApi:
         )
         self._api_key = config.api_key or ""
         self._retry_pauses = tuple(retry_pauses)
+        self.backoff = backoff or Backoff()
         self._devices: dict[int, Aggregator] = {}
         self._cards: dict[int, SimCard] = {}
         self._operators: dict[int, Operator] = {}
@@ -276,6 +287,24 @@ class SimFolderApi:
         extra: Mapping[str, Any] | None = None,
     ) -> Any:
         """Make one API call; retry a rate-limited one after growing pauses."""
+        self.backoff.check()
+        try:
+            payload = await self._call_once(method, params, extra)
+        except GatewayConnectionError, GatewayBusyError, GatewayResponseError:
+            self.backoff.failed()
+            raise
+        except GatewayError:
+            self.backoff.succeeded()
+            raise
+        self.backoff.succeeded()
+        return payload
+
+    async def _call_once(
+        self,
+        method: str,
+        params: Mapping[Param, wire.WireValue] | None,
+        extra: Mapping[str, Any] | None,
+    ) -> Any:
         request = wire.encode_request(method, self._api_key, params, extra)
         pauses = [*self._retry_pauses, None]
         for pause in pauses:
