@@ -131,6 +131,8 @@ class SimFolderSimulator:
         self.fail_next: dict[str, ErrorKind] = {}
         """Method name -> the error its next call gets."""
         self.ussd_replies = dict(DEFAULT_USSD_REPLIES)
+        self.blocked_numbers: set[str] = set()
+        """Numbers smsSend refuses (as an operator's blacklist would)."""
         self.auto_complete = True
         self.delay = 0.05
         """Seconds before a sent SMS is sent, delivered, a USSD or AT reply comes."""
@@ -388,6 +390,8 @@ class SimFolderSimulator:
             raise SimFolderError(ErrorKind.BAD_REQUEST, "addressee and msg required")
         if card.state not in REGISTERED:
             raise SimFolderError(ErrorKind.FAILED, "card is not registered")
+        if to in self.blocked_numbers:
+            raise SimFolderError(ErrorKind.FAILED, "number is blocked")
         record = self._add("smsOut", card, {Field.TO: to, Field.TEXT: text})
         if self.auto_complete:
             self._later(self._complete_sms(card, record))

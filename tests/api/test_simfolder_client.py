@@ -718,3 +718,16 @@ async def test_failures_pause_every_call(
     with pytest.raises(GatewayRefusedError):
         await client.version()
     assert backoff.failures == 0
+
+
+async def test_a_refused_number_fails_alone(
+    client: SimFolderClient, cloud: SimFolderSimulator
+) -> None:
+    """The first number refused raises; a later one is reported failed."""
+    cloud.blocked_numbers = {"+2"}
+    result = await client.send_sms(
+        SendRequest(numbers=("+1", "+2"), text="x", ports=(101,))
+    )
+    assert [m.status for m in result.messages] == [SmsStatus.SENDING, SmsStatus.FAILED]
+    with pytest.raises(GatewayRefusedError, match="blocked"):
+        await client.send_sms(SendRequest(numbers=("+2",), text="x", ports=(101,)))
