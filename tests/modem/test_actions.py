@@ -8,7 +8,6 @@ from typing import Any
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -162,7 +161,7 @@ async def test_make_and_end_a_call(
 async def test_make_call_refuses_what_is_no_number(
     hass: HomeAssistant, modem_loaded: MockConfigEntry
 ) -> None:
-    with pytest.raises(probatio.Invalid):
+    with pytest.raises(ServiceValidationError):
         await hass.services.async_call(
             DOMAIN,
             "make_call",

@@ -33,6 +33,7 @@ from .models import (
     CallRecord,
     CallState,
     Capability,
+    EditTarget,
     Encoding,
     GatewayInfo,
     GatewayState,
@@ -43,6 +44,7 @@ from .models import (
     PortStatusChange,
     Push,
     PushEvent,
+    RecordKind,
     Registration,
     SendRequest,
     SendResult,
@@ -60,6 +62,7 @@ from .models import (
 SUPPORTED_TYPES: tuple[GatewayType, ...] = (
     GatewayType.DINSTAR,
     GatewayType.OPENVOX,
+    GatewayType.SIMFOLDER,
     GatewayType.SMSGATEWAY24,
     GatewayType.MODEM,
 )
@@ -104,6 +107,10 @@ def create_client(
         from .smsgateway24 import SmsGateway24Client  # noqa: PLC0415
 
         return SmsGateway24Client(session, config, timezone=config.timezone)
+    if gateway_type is GatewayType.SIMFOLDER:
+        from .simfolder import SimFolderClient  # noqa: PLC0415
+
+        return SimFolderClient(session, config)
     if gateway_type is GatewayType.MODEM:
         from .modem import ModemClient  # noqa: PLC0415
 
@@ -120,6 +127,7 @@ __all__ = [
     "CallState",
     "Capability",
     "ClientConfig",
+    "EditTarget",
     "Encoding",
     "ForeignPushError",
     "GatewayAuthError",
@@ -142,6 +150,7 @@ __all__ = [
     "Push",
     "PushError",
     "PushEvent",
+    "RecordKind",
     "Registration",
     "SendRequest",
     "SendResult",
