@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 import hashlib
+import itertools
 import logging
 import time
 from typing import TYPE_CHECKING, Any, override
@@ -86,7 +87,8 @@ NEW_MESSAGE_INDICATIONS = ("AT+CNMI=2,1,0,1,0", "AT+CNMI=1,1,0,1,0", "AT+CNMI=2,
 take another <mode> (api-docs/README.md, "Modems"), so these are tried in turn."""
 
 _REJECTED_PINS: set[tuple[str, str]] = set()
-"""(modem, PIN digest) the SIM refused, for this process: never tried again."""
+"""(device, PIN digest) the SIM refused, for this process: never tried again
+(the flow's next attempt and the entry's set-up use new clients)."""
 
 
 def _pin_digest(pin: str) -> str:
@@ -224,7 +226,7 @@ class ModemClient(GatewayClient):
         if self._sim_state != "SIM PIN" or not self._pin:
             return
         digest = _pin_digest(self._pin)
-        if self._pin_refused == digest or (self._identity(), digest) in _REJECTED_PINS:
+        if self._pin_refused == digest or (self.device, digest) in _REJECTED_PINS:
             self._pin_refused = digest
             return
         try:
@@ -234,14 +236,11 @@ class ModemClient(GatewayClient):
                 "The SIM refused the PIN (%s): it is not tried again", err.final
             )
             self._pin_refused = digest
-            _REJECTED_PINS.add((self._identity(), digest))
+            _REJECTED_PINS.add((self.device, digest))
             self._sim_state = await self._read_sim_state()
             return
         self._pin_refused = None
         self._sim_state = await self._read_sim_state()
-
-    def _identity(self) -> str:
-        return self._info.unique_id if self._info else self.device
 
     async def _read_sim_state(self) -> str:
         try:
@@ -267,7 +266,7 @@ class ModemClient(GatewayClient):
 
     async def _reconnect(self) -> None:
         try:
-            for attempt in range(10**9):
+            for attempt in itertools.count():
                 await asyncio.sleep(
                     RECONNECT_PAUSES[min(attempt, len(RECONNECT_PAUSES) - 1)]
                 )
