@@ -279,6 +279,9 @@ class MessageTracker:
             self.duplicates += 1
             return False
         self._seen[message.message_id] = None
+        if message.sequence is None:
+            # No mark moves for these (a modem's store): bound the ids here.
+            self._prune()
         self.received += 1
         self._take(message)
         return True

@@ -344,3 +344,20 @@ async def test_unplug_and_replug(
     assert state is not None
     assert state.state == str(-113 + 2 * modem.rssi)
     assert modem_loaded.state is ConfigEntryState.LOADED
+
+
+async def test_remembered_ids_stay_bounded(
+    hass: HomeAssistant,
+    modem: ModemSimulator,
+    modem_loaded: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Messages of a modem carry no sequence: their ids are bounded all the same."""
+    monkeypatch.setattr("custom_components.gsm_gateway.messages.MAX_REMEMBERED", 3)
+    waiting = asyncio.ensure_future(_events(hass, EVENT_SMS_RECEIVED, 5))
+    await asyncio.sleep(0)
+    for number in range(5):
+        modem.receive_sms("+380671112233", f"number {number}")
+    await waiting
+    tracker = modem_loaded.runtime_data.coordinator.tracker
+    assert tracker.as_diagnostics()["remembered_ids"] == 3
