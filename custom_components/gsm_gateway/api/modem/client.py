@@ -26,6 +26,7 @@ from ..errors import (
     GatewayConnectionError,
     GatewayError,
     GatewayRefusedError,
+    GatewayResponseError,
     PushError,
     SimLockedError,
 )
@@ -76,6 +77,9 @@ PORT_KEY = "sim"
 DEFAULT_PART_TIMEOUT = timedelta(hours=1)
 PROBE_TIMEOUT = 2.0
 """Seconds the first `AT` may take: a port that says nothing is the wrong one."""
+CLIP_WAIT = 1.0
+"""Seconds a first `RING` waits for its `+CLIP` (the caller's number, which
+follows it at once where caller id is on) before the call is told without."""
 RING_GAP = 8.0
 """Seconds without `RING` after which an unanswered call was missed (a
 network repeats `RING` every 5 s or so: TS 27.007 §6.2 leaves it to them)."""
@@ -152,6 +156,7 @@ class ModemClient(GatewayClient):
         self._caller: str | None = None
         self._ringing_since: float | None = None
         self._ring_timer: asyncio.TimerHandle | None = None
+        self._clip_timer: asyncio.TimerHandle | None = None
         self._in_call = False
         self.sends = Sends(PORT_NUMBER)
         self._junk: list[int] = []
@@ -291,6 +296,7 @@ class ModemClient(GatewayClient):
     @override
     async def close(self) -> None:
         self._closed = True
+        self._cancel_clip_wait()
         if self._ring_timer is not None:
             self._ring_timer.cancel()
         for task in list(self._tasks):
@@ -317,7 +323,7 @@ class ModemClient(GatewayClient):
         )
         imei = parse.strip_label(parse.first_value(await self._line.command("AT+CGSN")))
         if not imei or not imei.isdigit():
-            raise GatewayConnectionError(f"no IMEI from the modem at {self.device}")
+            raise GatewayResponseError(f"no IMEI from the modem at {self.device}")
         self._info = GatewayInfo(
             type=GatewayType.MODEM,
             unique_id=imei,
@@ -447,10 +453,8 @@ class ModemClient(GatewayClient):
             sweep = self.inbox.read(parse.listing(lines), datetime.now(UTC))
             self._junk = sweep.junk
             updates = [self.sends.report(report) for _, report in sweep.reports]
-            if updates:
-                self._emit(
-                    Push(kind="status_report", events=tuple(u for u in updates if u))
-                )
+            if reported := tuple(update for update in updates if update):
+                self._emit(Push(kind="status_report", events=reported))
             for index, _ in sweep.reports:
                 await self._delete(index)
             return sweep.messages
@@ -589,13 +593,29 @@ class ModemClient(GatewayClient):
             self._caller = number
             if number is not None:
                 self._call_event(CallEventState.INCOMING)
+            else:
+                self._clip_timer = loop.call_later(CLIP_WAIT, self._no_caller_id)
             return
         if number is not None and self._caller is None:
             # RING first, +CLIP right after it: the call is announced with its number.
+            self._cancel_clip_wait()
             self._caller = number
             self._call_event(CallEventState.INCOMING)
 
+    def _no_caller_id(self) -> None:
+        """No `+CLIP` came: the call rings from a withheld number."""
+        self._clip_timer = None
+        if self._ringing_since is not None and self._caller is None:
+            self._caller = ""
+            self._call_event(CallEventState.INCOMING)
+
+    def _cancel_clip_wait(self) -> None:
+        if self._clip_timer is not None:
+            self._clip_timer.cancel()
+            self._clip_timer = None
+
     def _call_stopped(self, missed: bool) -> None:
+        self._cancel_clip_wait()
         if self._ring_timer is not None:
             self._ring_timer.cancel()
             self._ring_timer = None
@@ -725,6 +745,7 @@ class ModemClient(GatewayClient):
     async def answer_call(self, port: int) -> None:
         await self._command("ATA", 30.0)
         number = self._caller or ""
+        self._cancel_clip_wait()
         if self._ring_timer is not None:
             self._ring_timer.cancel()
             self._ring_timer = None
