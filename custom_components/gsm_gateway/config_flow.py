@@ -187,15 +187,26 @@ def _list_serial_ports() -> list[SelectOptionDict]:
 
     Runs in the executor: listing ports reads sysfs. A stick's by-id path
     survives replugging and reboots, where /dev/ttyUSB0 may become ttyUSB1.
+    Home Assistant's usb helpers name the ports; where that integration's
+    own requirements are not installed (a bare Core), serialx lists them.
     """
-    from homeassistant.components.usb import (  # noqa: PLC0415
-        get_serial_by_id,
-        human_readable_device_name,
-    )
-    from homeassistant.components.usb.utils import (  # noqa: PLC0415
-        scan_serial_ports,
-    )
+    try:
+        from homeassistant.components.usb import (  # noqa: PLC0415
+            get_serial_by_id,
+            human_readable_device_name,
+        )
+        from homeassistant.components.usb.utils import (  # noqa: PLC0415
+            scan_serial_ports,
+        )
+    except ImportError:
+        import serialx  # noqa: PLC0415
 
+        return _by_id_first(
+            [
+                SelectOptionDict(value=port.device, label=port.device)
+                for port in serialx.list_serial_ports()
+            ]
+        )
     options: list[SelectOptionDict] = []
     try:
         ports = scan_serial_ports()
@@ -213,10 +224,14 @@ def _list_serial_ports() -> list[SelectOptionDict]:
             getattr(port, "pid", None),
         )
         options.append(SelectOptionDict(value=path, label=label))
-    options.sort(
-        key=lambda option: not option["value"].startswith("/dev/serial/by-id/")
+    return _by_id_first(options)
+
+
+def _by_id_first(options: list[SelectOptionDict]) -> list[SelectOptionDict]:
+    return sorted(
+        options,
+        key=lambda option: not option["value"].startswith("/dev/serial/by-id/"),
     )
-    return options
 
 
 def _modem_schema(ports: list[SelectOptionDict]) -> probatio.Schema:

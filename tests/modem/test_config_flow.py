@@ -271,6 +271,47 @@ async def test_ports_listing_may_fail(hass: HomeAssistant) -> None:
     assert selector.config["options"] == []
 
 
+async def test_ports_listed_without_the_usb_integration(hass: HomeAssistant) -> None:
+    """A bare Core install may lack the usb integration's requirements."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_usb(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith("homeassistant.components.usb"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    import serialx
+
+    listed = [
+        serialx.SerialPortInfo(
+            device=path,
+            resolved_device=path,
+            vid=None,
+            pid=None,
+            serial_number=None,
+            manufacturer=None,
+            product=None,
+            bcd_device=None,
+            interface_description=None,
+            interface_num=None,
+        )
+        for path in ("/dev/ttyACM0", "/dev/serial/by-id/usb-SimTech_SIM7600-if02")
+    ]
+    with (
+        patch("builtins.__import__", no_usb),
+        patch("serialx.list_serial_ports", return_value=listed),
+    ):
+        form = await _modem_form(hass)
+    schema = form["data_schema"].schema
+    selector = next(value for key, value in schema.items() if key == "device")
+    assert [option["value"] for option in selector.config["options"]] == [
+        "/dev/serial/by-id/usb-SimTech_SIM7600-if02",
+        "/dev/ttyACM0",
+    ]
+
+
 async def test_reconfigure_to_another_modem_is_refused(
     hass: HomeAssistant, modem_loaded: MockConfigEntry
 ) -> None:
