@@ -64,6 +64,13 @@ def _parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--ussd-delay", type=float, default=2)
     parser.add_argument("--seed", type=int)
+    parser.add_argument(
+        "--lose-send-answers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="carry out the first N send_sms requests but hang up unanswered",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args()
     if not 1 <= args.ports <= MAX_PORTS:
@@ -103,6 +110,8 @@ async def _run(args: argparse.Namespace) -> None:
     sim.push_url = args.push_url
     sim.auto_complete = True
     sim.ussd_delay = args.ussd_delay
+    if args.lose_send_answers:
+        sim.lose_answers("send_sms", args.lose_send_answers)
     rng = random.Random(args.seed)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

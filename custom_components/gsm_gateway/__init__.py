@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
@@ -14,13 +15,21 @@ from homeassistant.util import dt as dt_util
 
 from . import notify
 from .api import ClientConfig, GatewayType, create_client
-from .const import CONF_GATEWAY_TYPE, DOMAIN, STORAGE_VERSION
+from .const import (
+    CONF_GATEWAY_TYPE,
+    CONF_SEND_RETRY_HOURS,
+    DEFAULT_SEND_RETRY_HOURS,
+    DOMAIN,
+    STORAGE_VERSION,
+)
 from .coordinator import (
     GsmGatewayConfigEntry,
     GsmGatewayCoordinator,
     GsmGatewayRuntimeData,
 )
+from .outbox import Outbox
 from .push_target import async_point_push, async_restore_push
+from .sending import outbox_sender
 from .services import async_setup_services
 from .webhook import async_register_webhook
 
@@ -66,7 +75,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -
     )
     coordinator = GsmGatewayCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = GsmGatewayRuntimeData(client=client, coordinator=coordinator)
+    retry_hours = entry.options.get(CONF_SEND_RETRY_HOURS, DEFAULT_SEND_RETRY_HOURS)
+    outbox = Outbox(
+        hass, entry.entry_id, coordinator.tracker, timedelta(hours=retry_hours)
+    )
+    await outbox.async_load()
+    entry.runtime_data = GsmGatewayRuntimeData(
+        client=client, coordinator=coordinator, outbox=outbox
+    )
+    outbox.async_start(entry, outbox_sender(hass))
+
+    @callback
+    def gateway_answers() -> None:
+        """A poll that works, or a push: what waits in the outbox may go now."""
+        if coordinator.last_update_success:
+            outbox.async_kick()
+
+    entry.async_on_unload(coordinator.async_add_listener(gateway_answers))
+    entry.async_on_unload(coordinator.async_add_push_listener(gateway_answers))
     async_register_webhook(hass, entry, coordinator)
     entry.runtime_data.kept_push_settings = await async_point_push(hass, entry, client)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -75,7 +101,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -> bool:
-    """Stop listening and unload the platforms."""
+    """Stop sending from the outbox and listening; unload the platforms."""
+    await entry.runtime_data.outbox.async_stop()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
@@ -91,9 +118,10 @@ async def async_remove_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) 
             config,
         ),
     )
-    await Store[dict[str, Any]](
-        hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.messages"
-    ).async_remove()
+    for store in ("messages", "outbox"):
+        await Store[dict[str, Any]](
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.{store}"
+        ).async_remove()
 
 
 async def async_remove_config_entry_device(

@@ -51,7 +51,9 @@ from .const import (
     CONF_DEFAULT_RECIPIENTS,
     CONF_GATEWAY_TYPE,
     CONF_SCAN_INTERVAL,
+    CONF_SEND_RETRY_HOURS,
     CONF_WEBHOOK_ID,
+    DEFAULT_SEND_RETRY_HOURS,
     DOMAIN,
     LOGGER,
 )
@@ -59,6 +61,7 @@ from .helpers import default_scan_interval
 
 MIN_SCAN_INTERVAL = 10
 MAX_SCAN_INTERVAL = 3600
+MAX_SEND_RETRY_HOURS = 168
 
 _PHONE_NUMBER = re.compile(r"(?=.{3,24}$)\+?[0-9]+")
 _NUMBER_SEPARATORS = re.compile(r"[\s().-]")
@@ -386,6 +389,7 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
                         **options,
                         CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
                         CONF_DEFAULT_RECIPIENTS: recipients,
+                        CONF_SEND_RETRY_HOURS: int(user_input[CONF_SEND_RETRY_HOURS]),
                     }
                 )
             suggested: Mapping[str, Any] = user_input
@@ -399,6 +403,9 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
                 ),
                 CONF_DEFAULT_RECIPIENTS: _recipients_text(
                     options.get(CONF_DEFAULT_RECIPIENTS)
+                ),
+                CONF_SEND_RETRY_HOURS: options.get(
+                    CONF_SEND_RETRY_HOURS, DEFAULT_SEND_RETRY_HOURS
                 ),
             }
 
@@ -418,6 +425,17 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
                         ),
                         probatio.Optional(CONF_DEFAULT_RECIPIENTS): TextSelector(
                             TextSelectorConfig(type=TextSelectorType.TEXT)
+                        ),
+                        probatio.Optional(
+                            CONF_SEND_RETRY_HOURS, default=DEFAULT_SEND_RETRY_HOURS
+                        ): NumberSelector(
+                            NumberSelectorConfig(
+                                min=1,
+                                max=MAX_SEND_RETRY_HOURS,
+                                step=1,
+                                mode=NumberSelectorMode.BOX,
+                                unit_of_measurement="h",
+                            )
                         ),
                     }
                 ),

@@ -59,6 +59,7 @@ from .const import (
 )
 from .helpers import default_scan_interval
 from .messages import MessageTracker
+from .outbox import Outbox
 from .webhook import async_webhook_url
 
 RECENT_FACT_SECONDS = 300
@@ -71,6 +72,7 @@ class GsmGatewayRuntimeData:
 
     client: GatewayClient
     coordinator: GsmGatewayCoordinator
+    outbox: Outbox
     kept_push_settings: dict[str, Any] | None = None
     """The gateway's own push settings, put back when the entry is removed."""
 

@@ -60,6 +60,7 @@ async def async_get_config_entry_diagnostics(
                 ),
             },
             "messages": coordinator.tracker.as_diagnostics(),
+            "outbox": entry.runtime_data.outbox.as_diagnostics(),
             "requests_made": coordinator.client.requests_made,
         },
         TO_REDACT,

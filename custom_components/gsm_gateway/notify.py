@@ -36,7 +36,8 @@ from .api import Capability, Encoding, Port
 from .const import CONF_DEFAULT_RECIPIENTS, DOMAIN
 from .coordinator import GsmGatewayConfigEntry
 from .entity import GsmPortEntity, async_add_port_entities
-from .services import Target, async_send_sms, parse_numbers
+from .sending import Target, async_send_sms
+from .services import parse_numbers
 
 PARALLEL_UPDATES = 1
 
@@ -108,7 +109,7 @@ class GsmGatewayNotifyEntity(GsmPortEntity, NotifyEntity):
                 translation_placeholders={"device": self.entity_id},
             )
         await async_send_sms(
-            Target(entry=entry, ports=(port,)), numbers, sms_text(message, title)
+            [Target(entry=entry, ports=(port,))], numbers, sms_text(message, title)
         )
 
 
@@ -223,7 +224,7 @@ class GsmGatewayNotificationService(BaseNotificationService):
                 translation_key="no_recipients",
             )
         await async_send_sms(
-            Target(entry=entry, ports=_ports(entry, data.get(ATTR_PORT, []))),
+            [Target(entry=entry, ports=_ports(entry, data.get(ATTR_PORT, [])))],
             numbers,
             sms_text(message, kwargs.get(ATTR_TITLE)),
             encoding=data[ATTR_ENCODING],

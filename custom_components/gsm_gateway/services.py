@@ -8,12 +8,10 @@ port (`pick_ports`, the one place that choice is made).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 import re
-from typing import Any, Literal, overload
-import uuid
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID
@@ -24,7 +22,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.service import (
     async_get_config_entry,
@@ -38,19 +36,15 @@ from .api import (
     CallRecord,
     Capability,
     Encoding,
-    GatewayClient,
-    GatewayNotSupportedError,
     Port,
-    SendRequest,
-    SendResult,
-    SmsStatusUpdate,
     StkAction,
     StkView,
 )
 from .config_flow import parse_recipients
 from .const import DOMAIN
-from .coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator
-from .helpers import call_gateway, translate_error
+from .coordinator import GsmGatewayConfigEntry
+from .helpers import call_gateway
+from .sending import Target, async_send_sms, pick_ports
 
 SERVICE_SEND_SMS = "send_sms"
 SERVICE_SEND_USSD = "send_ussd"
@@ -79,6 +73,7 @@ ATTR_SLOT = "slot"
 ATTR_START = "start"
 ATTR_END = "end"
 ATTR_TASK_ID = "task_id"
+ATTR_QUEUE = "queue"
 
 DEFAULT_USSD_TIMEOUT = 30
 MAX_USSD_TIMEOUT = 180
@@ -93,6 +88,10 @@ TARGET_FIELDS: dict[Any, Any] = {
 SEND_SMS_SCHEMA = probatio.Schema(
     {
         **TARGET_FIELDS,
+        # Several gateways: the first that can take the message sends it.
+        probatio.Optional(ATTR_CONFIG_ENTRY_ID): probatio.All(
+            cv.ensure_list, [cv.string]
+        ),
         probatio.Required(ATTR_NUMBER): probatio.All(cv.ensure_list, [cv.string]),
         probatio.Required(ATTR_MESSAGE): probatio.All(
             cv.string, probatio.Length(min=1)
@@ -103,6 +102,7 @@ SEND_SMS_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_DELIVERY_REPORT, default=True): cv.boolean,
         probatio.Optional(ATTR_SEND_AT): cv.datetime,
         probatio.Optional(ATTR_URGENT, default=False): cv.boolean,
+        probatio.Optional(ATTR_QUEUE, default=True): cv.boolean,
     }
 )
 SEND_USSD_SCHEMA = probatio.Schema(
@@ -164,60 +164,6 @@ STOP_SMS_SCHEMA = probatio.Schema(
 )
 
 
-@dataclass(frozen=True, kw_only=True)
-class Target:
-    """A loaded gateway, and the ports of it an action names (none: it picks)."""
-
-    entry: GsmGatewayConfigEntry
-    ports: tuple[Port, ...] = ()
-
-    @property
-    def coordinator(self) -> GsmGatewayCoordinator:
-        """The gateway's coordinator."""
-        return self.entry.runtime_data.coordinator
-
-    @property
-    def client(self) -> GatewayClient:
-        """The gateway's client."""
-        return self.entry.runtime_data.client
-
-    def require(self, capability: Capability) -> None:
-        """Refuse, before anything is sent, what this gateway type cannot do."""
-        if not self.client.supports(capability):
-            raise translate_error(GatewayNotSupportedError(capability.value))
-
-
-@overload
-def pick_ports(target: Target, *, single: Literal[True]) -> tuple[int]: ...
-@overload
-def pick_ports(target: Target, *, single: Literal[False]) -> tuple[int, ...] | None: ...
-def pick_ports(target: Target, *, single: bool) -> tuple[int, ...] | None:
-    """The vendor port numbers an action runs on: the named ones, or the gateway's pick.
-
-    With no port named, sends (and CDR queries) name no port (`None`): the
-    gateway spreads sends over its registered ports itself, as a Dinstar does.
-    An action on one port (USSD, SIM Toolkit) takes the registered port with
-    the best signal.
-    """
-    if target.ports:
-        if not single:
-            return tuple(port.number for port in target.ports)
-        if len(target.ports) > 1:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="one_port_only"
-            )
-        return (target.ports[0].number,)
-    if not single:
-        return None
-    if not (available := target.coordinator.available_ports):
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="no_port_available",
-            translation_placeholders={"gateway": target.entry.title},
-        )
-    return (available[0].number,)
-
-
 def _named_ports(target: Target) -> tuple[int, ...]:
     """The ports a module action (power, reset, slot) runs on: never a guess."""
     if not target.ports:
@@ -235,17 +181,21 @@ def _device_label(device: dr.BaseDeviceEntry) -> str:
 def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Target]:
     """The gateways (and their ports) an action call names, loaded ones only."""
     device_ids: list[str] = data.get(ATTR_DEVICE_ID, [])
-    entry_id: str | None = data.get(ATTR_CONFIG_ENTRY_ID)
-    if not device_ids and entry_id is None:
+    entry_ids: list[str] = cv.ensure_list(data.get(ATTR_CONFIG_ENTRY_ID))
+    if not device_ids and not entry_ids:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="no_target"
         )
     ports: dict[str, list[Port]] = {}
     entries: dict[str, GsmGatewayConfigEntry] = {}
-    if entry_id is not None:
+    for entry_id in entry_ids:
+        if len(entry_ids) > 1 and not _loaded(hass, entry_id):
+            continue  # A fallback not set up (its gateway away at start-up).
         entry: GsmGatewayConfigEntry = async_get_config_entry(hass, DOMAIN, entry_id)
         entries[entry.entry_id] = entry
         ports[entry.entry_id] = []
+    if entry_ids and not entries:
+        async_get_config_entry(hass, DOMAIN, entry_ids[0])  # Raises why not.
     registry = dr.async_get(hass)
     for device_id in device_ids:
         if (device := registry.async_get(device_id)) is None:
@@ -255,7 +205,7 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
                 translation_placeholders={"device": device_id},
             )
         entry = _entry_of_device(hass, device)
-        if entry_id is not None and entry.entry_id != entry_id:
+        if entry_ids and entry.entry_id not in entry_ids:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="device_of_other_gateway",
@@ -277,6 +227,11 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
     return [
         Target(entry=entries[key], ports=tuple(named)) for key, named in ports.items()
     ]
+
+
+def _loaded(hass: HomeAssistant, entry_id: str) -> bool:
+    entry = hass.config_entries.async_get_entry(entry_id)
+    return entry is not None and entry.state is ConfigEntryState.LOADED
 
 
 def _entry_of_device(
@@ -333,58 +288,6 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=dt_util.get_default_time_zone())
 
 
-async def async_send_sms(
-    target: Target,
-    numbers: Sequence[str],
-    text: str,
-    *,
-    encoding: Encoding = Encoding.AUTO,
-    delivery_report: bool = True,
-    send_at: datetime | None = None,
-    urgent: bool = False,
-) -> SendResult:
-    """Send one text to `numbers`, and fire `queued` for each message.
-
-    Shared by the action and both kinds of notify.
-    """
-    target.require(Capability.SEND_SMS)
-    if (send_at is not None or urgent) and not target.client.supports(
-        Capability.SCHEDULED_SEND
-    ):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="scheduled_not_supported",
-            translation_placeholders={"gateway": target.entry.title},
-        )
-    if not numbers:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="no_recipients"
-        )
-    request = SendRequest(
-        numbers=tuple(numbers),
-        text=text,
-        ports=pick_ports(target, single=False),
-        encoding=encoding,
-        delivery_report=delivery_report,
-        send_at=_aware(send_at),
-        urgent=urgent,
-    )
-    result = await call_gateway(target.client.send_sms(request))
-    target.coordinator.tracker.async_statuses(
-        SmsStatusUpdate(
-            message_id=message.message_id,
-            number=message.number,
-            port=message.port,
-            status=message.status,
-            # Without an id, nothing tells two sends to one number apart.
-            sequence=None if message.message_id else f"sent|{uuid.uuid4().hex}",
-        )
-        for message in result.messages
-    )
-    await target.coordinator.tracker.async_commit()
-    return result
-
-
 def _stk_response(view: StkView) -> dict[str, Any]:
     return {
         "title": view.title,
@@ -413,19 +316,26 @@ def _call_record(record: CallRecord) -> dict[str, Any]:
 
 
 async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
+    """Send through the gateways named.
+
+    Several entries named are fallbacks, in order; the ports of several
+    gateways named by their devices each send.
+    """
     targets = async_resolve_targets(call.hass, call.data)
     numbers = parse_numbers(call.data[ATTR_NUMBER])
+    fallbacks = len(call.data.get(ATTR_CONFIG_ENTRY_ID, [])) > 1
     messages: list[JsonValueType] = []
     task_ids: list[JsonValueType] = []
-    for target in targets:
-        result = await async_send_sms(
-            target,
+    for chain in [targets] if fallbacks else [[target] for target in targets]:
+        sent = await async_send_sms(
+            chain,
             numbers,
             call.data[ATTR_MESSAGE],
             encoding=call.data[ATTR_ENCODING],
             delivery_report=call.data[ATTR_DELIVERY_REPORT],
             send_at=call.data.get(ATTR_SEND_AT),
             urgent=call.data[ATTR_URGENT],
+            queue=call.data[ATTR_QUEUE],
         )
         messages.extend(
             {
@@ -433,10 +343,11 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
                 "message_id": message.message_id,
                 "port": message.port,
                 "status": message.status.value,
+                "config_entry_id": sent.entry_id,
             }
-            for message in result.messages
+            for message in sent.result.messages
         )
-        task_ids.extend(result.task_ids)
+        task_ids.extend(sent.result.task_ids)
     return {"messages": messages, "task_ids": task_ids}
 
 

@@ -14,6 +14,7 @@ import aiohttp
 from .base import GatewayClient
 from .errors import (
     ForeignPushError,
+    GatewayAnswerLostError,
     GatewayAuthError,
     GatewayBadRequestError,
     GatewayBusyError,
@@ -99,6 +100,7 @@ __all__ = [
     "ClientConfig",
     "Encoding",
     "ForeignPushError",
+    "GatewayAnswerLostError",
     "GatewayAuthError",
     "GatewayBadRequestError",
     "GatewayBusyError",
