@@ -2,9 +2,10 @@
 
 Writes what a newcomer would otherwise click through: the configuration, an
 onboarded instance with a `demo`/`demo` user, and a GSM Gateway config entry
-pointing at the bundled simulator. Files that exist are kept (edits survive),
-and the entry is added only when the configuration has no gsm_gateway entry.
-Prints the entry's webhook id, which the simulator pushes to.
+per bundled simulator. Files that exist are kept (edits survive), and an entry
+is added only when the configuration has none for that simulator. Prints one
+line per entry, `<type> <webhook id>`: the Dinstar simulator is told where to
+push; the others are pointed there by the integration itself.
 
 Usage: python scripts/_demo_setup.py CONFIG_DIR
 """
@@ -32,13 +33,29 @@ ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = "gsm_gateway"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"
-SIMULATOR = {
-    "title": "Dinstar demo (8 ports)",
-    "unique_id": "dbd2-0325-0044-0088",
-    "url": "http://127.0.0.1:8081",
-    "username": "admin",
-    "password": "admin",
-}
+DEMO_GATEWAYS: list[dict[str, Any]] = [
+    {
+        "gateway_type": "dinstar",
+        "title": "Dinstar demo (8 ports)",
+        "unique_id": "dbd2-0325-0044-0088",
+        "data": {
+            "url": "http://127.0.0.1:8081",
+            "username": "admin",
+            "password": "admin",
+        },
+    },
+    {
+        "gateway_type": "openvox",
+        "title": "OpenVox demo (4 ports)",
+        # OpenVox tells no serial: the integration knows it by its address.
+        "unique_id": "openvox-127.0.0.1:8082",
+        "data": {
+            "url": "http://127.0.0.1:8082",
+            "username": "admin",
+            "password": "admin",
+        },
+    },
+]
 
 CONFIGURATION_YAML = """\
 # Home Assistant demo for the GSM Gateway integration (written by scripts/demo).
@@ -51,6 +68,8 @@ homeassistant:
   currency: EUR
   country: NL
   time_zone: {time_zone}
+  # The address gateways push to (the OpenVox simulator is pointed here).
+  internal_url: http://127.0.0.1:8123
 
 default_config:
 
@@ -133,52 +152,65 @@ def ensure_onboarded(storage: Path) -> None:
         )
 
 
-def ensure_entry(storage: Path) -> str:
-    """Return the gsm_gateway entry's webhook id, adding the demo entry if none."""
+def ensure_entries(storage: Path) -> list[tuple[str, str]]:
+    """Add the demo entries that are missing; return (type, webhook id) of each."""
     path = storage / config_entries.STORAGE_KEY
     store = read_store(path)
     entries: list[dict[str, Any]] = store["data"]["entries"] if store else []
-    for entry in entries:
-        if entry["domain"] == DOMAIN and entry["data"].get("webhook_id"):
-            return str(entry["data"]["webhook_id"])
-
-    now = datetime.now(UTC).isoformat()
-    webhook_id = webhook.async_generate_id()
-    entries.append(
-        {
-            "created_at": now,
-            "data": {
-                "gateway_type": "dinstar",
-                "url": SIMULATOR["url"],
-                "username": SIMULATOR["username"],
-                "password": SIMULATOR["password"],
-                "verify_ssl": False,
-                "webhook_id": webhook_id,
-            },
-            "discovery_keys": {},
-            "disabled_by": None,
-            "domain": DOMAIN,
-            "entry_id": ulid_now(),
-            "minor_version": 1,
-            "modified_at": now,
-            "options": {},
-            "pref_disable_new_entities": False,
-            "pref_disable_polling": False,
-            "source": "user",
-            "subentries": [],
-            "title": SIMULATOR["title"],
-            "unique_id": SIMULATOR["unique_id"],
-            "version": 1,
-        }
-    )
-    write_store(
-        path,
-        config_entries.STORAGE_KEY,
-        store["version"] if store else config_entries.STORAGE_VERSION,
-        store["minor_version"] if store else config_entries.STORAGE_VERSION_MINOR,
-        {"entries": entries},
-    )
-    return webhook_id
+    found: list[tuple[str, str]] = []
+    changed = False
+    for gateway in DEMO_GATEWAYS:
+        existing = next(
+            (
+                entry
+                for entry in entries
+                if entry["domain"] == DOMAIN
+                and entry["data"].get("gateway_type") == gateway["gateway_type"]
+                and entry["data"].get("webhook_id")
+            ),
+            None,
+        )
+        if existing is not None:
+            found.append((gateway["gateway_type"], existing["data"]["webhook_id"]))
+            continue
+        now = datetime.now(UTC).isoformat()
+        webhook_id = webhook.async_generate_id()
+        entries.append(
+            {
+                "created_at": now,
+                "data": {
+                    "gateway_type": gateway["gateway_type"],
+                    **gateway["data"],
+                    "verify_ssl": False,
+                    "webhook_id": webhook_id,
+                },
+                "discovery_keys": {},
+                "disabled_by": None,
+                "domain": DOMAIN,
+                "entry_id": ulid_now(),
+                "minor_version": 1,
+                "modified_at": now,
+                "options": {},
+                "pref_disable_new_entities": False,
+                "pref_disable_polling": False,
+                "source": "user",
+                "subentries": [],
+                "title": gateway["title"],
+                "unique_id": gateway["unique_id"],
+                "version": 1,
+            }
+        )
+        found.append((gateway["gateway_type"], webhook_id))
+        changed = True
+    if changed:
+        write_store(
+            path,
+            config_entries.STORAGE_KEY,
+            store["version"] if store else config_entries.STORAGE_VERSION,
+            store["minor_version"] if store else config_entries.STORAGE_VERSION_MINOR,
+            {"entries": entries},
+        )
+    return found
 
 
 def main() -> None:
@@ -199,7 +231,8 @@ def main() -> None:
 
     ensure_user(config, storage)
     ensure_onboarded(storage)
-    print(ensure_entry(storage))
+    for gateway_type, webhook_id in ensure_entries(storage):
+        print(gateway_type, webhook_id)
 
 
 if __name__ == "__main__":

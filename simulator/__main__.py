@@ -3,6 +3,8 @@
 It listens until SIGINT/SIGTERM, completes the SMS it is asked to send, and
 every `--sms-every` seconds receives a realistic SMS on a random registered
 port and pushes it, so a Home Assistant pointed at it has something to show.
+An OpenVox gateway pushes once its push settings are written (by the
+integration, or from `--push-url` as if set in its web UI).
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import logging
 import random
 import signal
 
+from yarl import URL
+
 from .dinstar import AUTH_MODES, MAX_PORTS, DinstarSimulator
+from .openvox import OpenVoxSimulator
 
 _LOGGER = logging.getLogger("simulator")
 
@@ -49,7 +54,7 @@ _LONG_MESSAGE = (
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
-    parser.add_argument("--type", choices=["dinstar"], default="dinstar")
+    parser.add_argument("--type", choices=["dinstar", "openvox"], default="dinstar")
     parser.add_argument("--ports", type=int, default=8)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="TCP port, 0 = any")
@@ -80,13 +85,9 @@ def _parse_args() -> argparse.Namespace:
     return args
 
 
-async def _receive_random_sms(sim: DinstarSimulator, rng: random.Random) -> None:
-    ports = [port.number for port in sim.ports if port.registered]
-    if not ports:
-        _LOGGER.info("No registered port: no SMS this time")
-        return
+def _random_text(rng: random.Random) -> tuple[str, str]:
     sender, template = _LONG_MESSAGE if rng.random() < 0.1 else rng.choice(_MESSAGES)
-    text = template.format(
+    return sender, template.format(
         code=rng.randint(100000, 999999),
         parcel=rng.randint(10**9, 10**10 - 1),
         amount=f"{rng.uniform(3, 400):.2f}",
@@ -94,10 +95,71 @@ async def _receive_random_sms(sim: DinstarSimulator, rng: random.Random) -> None
             datetime.now().astimezone() + timedelta(days=rng.randint(2, 30))
         ).strftime("%d.%m"),
     )
+
+
+async def _run_openvox(args: argparse.Namespace, stopping: asyncio.Event) -> None:
+    sim = OpenVoxSimulator(
+        args.ports, username=args.username, password=args.password, seed=args.seed
+    )
+    sim.auto_complete = True
+    if args.push_url:
+        target = URL(args.push_url)
+        sim.push_config.update(
+            enable=1,
+            results_enable=1,
+            reports_enable=1,
+            url_http=target.scheme,
+            url_host=target.host,
+            url_port=str(target.port),
+            url_path=target.raw_path,
+            url_from_num="phonenumber",
+            url_to_num="port",
+            url_portname="portname",
+            url_message="message",
+            url_time="time",
+            url_imsi="imsi",
+            url_status="status",
+        )
+    rng = random.Random(args.seed)
+    await sim.start(args.host, args.port)
+    _LOGGER.info("OpenVox: %d spans, login %s", len(sim.spans), args.username)
+    try:
+        interval = args.sms_every if args.sms_every > 0 else None
+        while True:
+            try:
+                await asyncio.wait_for(stopping.wait(), interval)
+            except TimeoutError:
+                spans = [span.number for span in sim.spans if span.available]
+                if spans:
+                    await sim.receive_sms(rng.choice(spans), *_random_text(rng))
+            else:
+                break
+    finally:
+        _LOGGER.info("Stopping")
+        await sim.stop()
+
+
+async def _receive_random_sms(sim: DinstarSimulator, rng: random.Random) -> None:
+    ports = [port.number for port in sim.ports if port.registered]
+    if not ports:
+        _LOGGER.info("No registered port: no SMS this time")
+        return
+    sender, text = _random_text(rng)
     await sim.receive_sms(rng.choice(ports), sender, text)
 
 
 async def _run(args: argparse.Namespace) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    if args.type == "openvox":
+        await _run_openvox(args, stopping)
+        return
+    await _run_dinstar(args, stopping)
+
+
+async def _run_dinstar(args: argparse.Namespace, stopping: asyncio.Event) -> None:
     sim = DinstarSimulator(
         args.ports,
         serial=args.serial,
@@ -113,10 +175,6 @@ async def _run(args: argparse.Namespace) -> None:
     if args.lose_send_answers:
         sim.lose_answers("send_sms", args.lose_send_answers)
     rng = random.Random(args.seed)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
     await sim.start(args.host, args.port)
     _LOGGER.info(
         "Dinstar %s: %d ports, %s auth as %s, pushes to %s",

@@ -23,7 +23,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gsm_gateway.api import SUPPORTED_TYPES, GatewayInfo, GatewayType
 from custom_components.gsm_gateway.config_flow import (
-    GsmGatewayConfigFlow,
     _entry_title,
     normalize_url,
     parse_recipients,
@@ -547,24 +546,6 @@ def test_title_without_a_name() -> None:
         _entry_title(GatewayType.DINSTAR, replace(info, model=None))
         == f"Dinstar {SERIAL}"
     )
-
-
-async def test_openvox_form_has_the_dinstar_shape(hass: HomeAssistant) -> None:
-    """OpenVox is not in the menu until its client works, but its form is ready."""
-    flow = GsmGatewayConfigFlow()
-    flow.hass = hass
-
-    result = await flow.async_step_openvox()
-
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "openvox"
-    assert result["data_schema"] is not None
-    assert [str(key) for key in result["data_schema"].schema] == [
-        CONF_URL,
-        CONF_USERNAME,
-        CONF_PASSWORD,
-        CONF_VERIFY_SSL,
-    ]
 
 
 async def test_options_read_recipients_stored_as_text(

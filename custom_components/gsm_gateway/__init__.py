@@ -29,8 +29,8 @@ from .coordinator import (
 )
 from .outbox import Outbox
 from .push_target import async_point_push, async_restore_push
-from .sending import outbox_sender
 from .services import async_setup_services
+from .services.sending import outbox_sender
 from .webhook import async_register_webhook
 
 PLATFORMS = [

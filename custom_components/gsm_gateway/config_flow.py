@@ -159,6 +159,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         self._entry_data: dict[str, Any] = {}
         self._title = ""
         self._push_url = ""
+        self._new_unique_id: str | None = None
 
     @staticmethod
     @callback
@@ -285,6 +286,10 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             if data is not None and await self._async_check_same_gateway(
                 entry, data, errors
             ):
+                if self._new_unique_id is not None:
+                    return self.async_update_reload_and_abort(
+                        entry, unique_id=self._new_unique_id, data_updates=data
+                    )
                 return self.async_update_reload_and_abort(entry, data_updates=data)
         else:
             user_input = {
@@ -308,7 +313,15 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         if connected is None:
             return False
-        await self.async_set_unique_id(connected[1].unique_id, raise_on_progress=False)
+        info = connected[1]
+        if info.identity_is_address and info.unique_id != entry.unique_id:
+            # Its only identity is its address: a new address is the same
+            # gateway moved, unless another entry already has it.
+            await self.async_set_unique_id(info.unique_id, raise_on_progress=False)
+            self._abort_if_unique_id_configured()
+            self._new_unique_id = info.unique_id
+            return True
+        await self.async_set_unique_id(info.unique_id, raise_on_progress=False)
         self._abort_if_unique_id_mismatch()
         return True
 

@@ -248,14 +248,23 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                     if port.parent_key is not None
                     else None
                 )
+                # A port the gateway names (an OpenVox span, a SIM card) is
+                # called by that name; others "Port 3" in the user's language.
+                naming: dict[str, Any] = (
+                    {"name": port.name}
+                    if port.name
+                    else {
+                        "translation_key": "port",
+                        "translation_placeholders": {"port": str(port.number)},
+                    }
+                )
                 device = registry.async_get_or_create(
                     config_entry_id=self.config_entry.entry_id,
                     identifiers={port_identifier(self.info, port.key)},
                     manufacturer=self.info.manufacturer,
                     model=port.network_type,
-                    translation_key="port",
-                    translation_placeholders={"port": str(port.number)},
                     via_device_id=parent or self.gateway_device_id,
+                    **naming,
                 )
                 self._port_devices[port.key] = device.id
             previous = self._registrations.get(port.key)

@@ -36,8 +36,7 @@ from .api import Capability, Encoding, Port
 from .const import CONF_DEFAULT_RECIPIENTS, DOMAIN
 from .coordinator import GsmGatewayConfigEntry
 from .entity import GsmPortEntity, async_add_port_entities
-from .sending import Target, async_send_sms
-from .services import parse_numbers
+from .services import Target, async_send_sms, parse_numbers
 
 PARALLEL_UPDATES = 1
 

@@ -47,6 +47,10 @@ def _signal(port: Port) -> int | None:
     return port.signal_dbm if port.registration in REGISTERED_STATES else None
 
 
+def _reports_port_status(client: GatewayClient, _port: Port) -> bool:
+    return client.supports(Capability.PORT_STATUS)
+
+
 @dataclass(frozen=True, kw_only=True)
 class GsmPortSensorDescription(SensorEntityDescription):
     """A sensor of a port / SIM device."""
@@ -75,7 +79,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
         native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
         state_class=SensorStateClass.MEASUREMENT,
-        has_fn=lambda client, _port: client.supports(Capability.PORT_STATUS),
+        has_fn=_reports_port_status,
         value_fn=_signal,
     ),
     GsmPortSensorDescription(
@@ -83,7 +87,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         translation_key="registration",
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in Registration],
-        has_fn=lambda client, _port: client.supports(Capability.PORT_STATUS),
+        has_fn=_reports_port_status,
         value_fn=lambda port: port.registration.value,
     ),
     GsmPortSensorDescription(
@@ -97,6 +101,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="phone_number",
         translation_key="phone_number",
+        has_fn=_reports_port_status,
         value_fn=lambda port: _sim(port).phone_number,
     ),
     GsmPortSensorDescription(
@@ -114,18 +119,21 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="network_type",
         translation_key="network_type",
+        has_fn=_reports_port_status,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda port: port.network_type,
     ),
     GsmPortSensorDescription(
         key="imei",
         translation_key="imei",
+        has_fn=_reports_port_status,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda port: port.imei,
     ),
     GsmPortSensorDescription(
         key="imsi",
         translation_key="imsi",
+        has_fn=_reports_port_status,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda port: _sim(port).imsi,
@@ -133,6 +141,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="iccid",
         translation_key="iccid",
+        has_fn=_reports_port_status,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda port: _sim(port).iccid,
@@ -140,6 +149,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="smsc",
         translation_key="smsc",
+        has_fn=_reports_port_status,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda port: _sim(port).smsc,

@@ -155,6 +155,22 @@ def table(r: dict[str, Any]) -> str:
     _row(rows, "... messages in the response", r["send_1000_messages_in_response"])
     sections.append(("Sending (gsm_gateway.send_sms, return_response)", rows))
 
+    ov = r["vendors"]["openvox"]
+    rows = []
+    for spans, requests in ov["poll_requests"].items():
+        _row(
+            rows,
+            f"OpenVox, {spans:>2} spans: requests per poll cycle (idle / following 20 sends)",
+            f"{requests} / {ov['poll_requests_following_20'][spans]}",
+        )
+    _row(
+        rows,
+        "OpenVox, one SMS to 100 numbers: requests (one dest_num each)",
+        f"{ov['send_100_requests']} in {ov['send_100_seconds']:.2f} s over "
+        f"{ov['send_100_spans_used']} spans",
+    )
+    sections.append(("Other gateway types (client against its simulator)", rows))
+
     width = max(len(label) for _, rows in sections for label, _ in rows)
     lines = []
     for title, rows in sections:

@@ -42,6 +42,7 @@ import aiohttp
 
 from simulator.dinstar import DinstarSimulator
 
+from . import vendors
 from .hass import BenchError, HassApi, HassProcess, SeededEntry, new_webhook_id
 
 EVENT_SMS_RECEIVED = "gsm_gateway_sms_received"
@@ -253,6 +254,8 @@ class Bench:
             await self.push_latency()
             await self.bursts()
             await self.send_many()
+            self.say("other gateway types: client against simulator")
+            self.results["vendors"] = await vendors.measure(self.session)
         except BenchError:
             failed = True
             raise

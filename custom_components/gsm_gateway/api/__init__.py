@@ -56,7 +56,7 @@ from .models import (
     UssdReply,
 )
 
-SUPPORTED_TYPES: tuple[GatewayType, ...] = (GatewayType.DINSTAR,)
+SUPPORTED_TYPES: tuple[GatewayType, ...] = (GatewayType.DINSTAR, GatewayType.OPENVOX)
 """The gateway types with a working client; the config flow lists only these."""
 
 
@@ -86,6 +86,10 @@ def create_client(
         return DinstarClient(
             session, config, serial=config.unique_id, timezone=config.timezone
         )
+    if gateway_type is GatewayType.OPENVOX:
+        from .openvox import OpenVoxClient  # noqa: PLC0415
+
+        return OpenVoxClient(session, config, timezone=config.timezone)
     raise GatewayNotSupportedError(f"gateway type {gateway_type}")
 
 

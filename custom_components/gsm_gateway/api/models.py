@@ -55,7 +55,7 @@ class Capability(StrEnum):
     SEND_LOOKUP = "send_lookup"
     """A send whose answer was lost can be looked up on the gateway (`lookup_send`)."""
     PORT_STATUS = "port_status"
-    """Ports report their network registration and signal."""
+    """Ports report their module and SIM: registration, signal, IMEI, numbers."""
 
 
 class Registration(StrEnum):
@@ -145,6 +145,9 @@ class GatewayInfo:
     mac: str | None = None
     port_count: int | None = None
     configuration_url: str | None = None
+    identity_is_address: bool = False
+    """The gateway tells no identity of its own: `unique_id` comes from its
+    address, so reconfiguring to a new address carries the entry over."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,87 +13,29 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal, overload
 import uuid
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.util import dt as dt_util
 
-from .api import (
+from ..api import (
     Capability,
     Encoding,
     GatewayAnswerLostError,
     GatewayBusyError,
-    GatewayClient,
     GatewayConnectionError,
     GatewayError,
-    GatewayNotSupportedError,
-    Port,
     SendResult,
     SentMessage,
     SmsStatus,
     SmsStatusUpdate,
 )
-from .const import DOMAIN, LOGGER
-from .coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator
-from .helpers import translate_error
-from .outbox import Fate, QueuedSms, Route, Sender, Try
-
-
-@dataclass(frozen=True, kw_only=True)
-class Target:
-    """A loaded gateway, and the ports of it an action names (none: it picks)."""
-
-    entry: GsmGatewayConfigEntry
-    ports: tuple[Port, ...] = ()
-
-    @property
-    def coordinator(self) -> GsmGatewayCoordinator:
-        """The gateway's coordinator."""
-        return self.entry.runtime_data.coordinator
-
-    @property
-    def client(self) -> GatewayClient:
-        """The gateway's client."""
-        return self.entry.runtime_data.client
-
-    def require(self, capability: Capability) -> None:
-        """Refuse, before anything is sent, what this gateway type cannot do."""
-        if not self.client.supports(capability):
-            raise translate_error(GatewayNotSupportedError(capability.value))
-
-
-@overload
-def pick_ports(target: Target, *, single: Literal[True]) -> tuple[int]: ...
-@overload
-def pick_ports(target: Target, *, single: Literal[False]) -> tuple[int, ...] | None: ...
-def pick_ports(target: Target, *, single: bool) -> tuple[int, ...] | None:
-    """The vendor port numbers an action runs on: the named ones, or the gateway's pick.
-
-    With no port named, sends (and CDR queries) name no port (`None`): the
-    gateway spreads sends over its registered ports itself, as a Dinstar does.
-    An action on one port (USSD, SIM Toolkit) takes the registered port with
-    the best signal.
-    """
-    if target.ports:
-        if not single:
-            return tuple(port.number for port in target.ports)
-        if len(target.ports) > 1:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="one_port_only"
-            )
-        return (target.ports[0].number,)
-    if not single:
-        return None
-    if not (available := target.coordinator.available_ports):
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="no_port_available",
-            translation_placeholders={"gateway": target.entry.title},
-        )
-    return (available[0].number,)
+from ..const import DOMAIN, LOGGER
+from ..coordinator import GsmGatewayConfigEntry
+from ..helpers import translate_error
+from ..outbox import Fate, QueuedSms, Route, Sender, Try
+from .common import Target, aware, pick_ports
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,13 +64,6 @@ class _CannotTellError(Exception):
 
 
 type BeforeRequest = Callable[[str], Awaitable[None]]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """A datetime the user gave without a zone is in Home Assistant's zone."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt_util.get_default_time_zone())
 
 
 async def async_send_sms(
@@ -171,7 +106,7 @@ async def async_send_sms(
         ),
         encoding=encoding,
         delivery_report=delivery_report,
-        send_at=_aware(send_at),
+        send_at=aware(send_at),
         urgent=urgent,
     )
     try:
