@@ -56,7 +56,8 @@ def client_config(entry: GsmGatewayConfigEntry) -> ClientConfig:
     """How to reach the gateway of an entry."""
     return ClientConfig(
         url=entry.data["url"],
-        username=entry.data.get("username"),
+        # Accounts log in with their e-mail where devices have a user name.
+        username=entry.data.get("username", entry.data.get("email")),
         password=entry.data.get("password"),
         verify_ssl=entry.data.get("verify_ssl", False),
         api_key=entry.data.get("api_key"),

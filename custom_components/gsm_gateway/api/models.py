@@ -56,6 +56,8 @@ class Capability(StrEnum):
     """A send whose answer was lost can be looked up on the gateway (`lookup_send`)."""
     PORT_STATUS = "port_status"
     """Ports report their module and SIM: registration, signal, IMEI, numbers."""
+    CONTACT_LISTS = "contact_lists"
+    """Contact lists kept by the service, and newsletters sent to them."""
 
 
 class Registration(StrEnum):

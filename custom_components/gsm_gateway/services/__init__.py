@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 
-from . import calls, messages, module, ussd_stk
+from . import calls, contact_lists, messages, module, ussd_stk
 from .common import Target, parse_numbers
 from .sending import async_send_sms
 
@@ -28,3 +28,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     ussd_stk.async_register(hass)
     module.async_register(hass)
     calls.async_register(hass)
+    contact_lists.async_register(hass)

@@ -168,6 +168,14 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
         coordinator = entry.runtime_data.coordinator
         if device.id == coordinator.gateway_device_id:
             continue
+        if (sub := coordinator.sub_device_for_device(device.id)) is not None:
+            # A phone or aggregator: the ports (SIMs) under it.
+            named.extend(
+                port
+                for port in coordinator.data.ports.values()
+                if port.parent_key == sub.key and port not in named
+            )
+            continue
         if (port := coordinator.port_for_device(device.id)) is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
