@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 import json
 import os
 import random
@@ -40,6 +41,7 @@ from .harness import (
     EventLog,
     HomeAssistantClient,
     HomeAssistantProcess,
+    _http,
     async_wait_until,
 )
 
@@ -54,30 +56,50 @@ NUMBER = "+380501234567"
 
 
 @pytest.fixture
-def ha(home_assistant: HomeAssistantProcess) -> Iterator[HomeAssistantProcess]:
-    """The package's Home Assistant, running again after the test whatever happened."""
-    yield home_assistant
-    if home_assistant.process is None or home_assistant.process.poll() is not None:
-        home_assistant.start()
-        home_assistant.wait_running()
+def ha(home_assistant: HomeAssistantProcess) -> HomeAssistantProcess:
+    """The package's Home Assistant (`gateways` leaves it running)."""
+    return home_assistant
+
+
+@dataclass
+class Gateways:
+    """The gateways a test added: simulators and their entries."""
+
+    sims: list[DinstarSimulator] = field(default_factory=list)
+    entries: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
-async def gateways() -> AsyncIterator[list[DinstarSimulator]]:
-    """Gateways the test starts (`new_gateway`); all stopped after it."""
-    started: list[DinstarSimulator] = []
-    yield started
-    for sim in started:
+async def gateways(ha: HomeAssistantProcess) -> AsyncIterator[Gateways]:
+    """Gateways the test adds (`new_gateway`); removed after it.
+
+    Home Assistant runs again afterwards, whatever the test did to it, and
+    holds none of these entries: the package's other tests do not see them.
+    """
+    added = Gateways()
+    yield added
+    if ha.process is None or ha.process.poll() is not None:
+        ha.spawn()
+        await asyncio.to_thread(ha.wait_running)
+    token = await asyncio.to_thread(ha.access_token)
+    for entry_id in added.entries:
+        await asyncio.to_thread(
+            _http,
+            "DELETE",
+            f"{ha.url}/api/config/config_entries/entry/{entry_id}",
+            token=token,
+        )
+    for sim in added.sims:
         await sim.stop()
 
 
 async def new_gateway(
-    started: list[DinstarSimulator], client: HomeAssistantClient, serial: str
+    added: Gateways, client: HomeAssistantClient, serial: str
 ) -> tuple[DinstarSimulator, str]:
     """A 4-port gateway added through the config flow, pushing to its webhook."""
     sim = DinstarSimulator(4, serial=serial, seed=7, timezone=ZoneInfo(TIME_ZONE))
     await sim.start(LOCAL, 0)
-    started.append(sim)
+    added.sims.append(sim)
     status, menu = await client.rest(
         "POST", "/api/config/config_entries/flow", {"handler": "gsm_gateway"}
     )
@@ -91,6 +113,7 @@ async def new_gateway(
     assert done["type"] == "create_entry", done
     sim.push_url = push["description_placeholders"]["url"]
     entry_id: str = done["result"]["entry_id"]
+    added.entries.append(entry_id)
     await wait_loaded(client, entry_id)
     return sim, entry_id
 
@@ -112,6 +135,17 @@ async def diagnostics(client: HomeAssistantClient, entry_id: str) -> dict[str, A
     status, data = await client.rest("GET", f"/api/diagnostics/config_entry/{entry_id}")
     assert status == 200, data
     return dict(data["data"])
+
+
+async def saved(ha: HomeAssistantProcess, store: str, text: str) -> None:
+    """Until Home Assistant's `store` on disk holds `text`."""
+    path = ha.config_dir / ".storage" / store
+
+    async def on_disk() -> bool | None:
+        found = path.is_file() and text in path.read_text(encoding="utf-8")
+        return True if found else None
+
+    await async_wait_until(on_disk, 60, f"{store} to be saved")
 
 
 async def kill(ha: HomeAssistantProcess) -> None:
@@ -179,7 +213,7 @@ async def post(url: str, body: dict[str, Any]) -> int | None:
 
 
 async def test_sigkill_right_after_a_push_neither_replays_nor_loses(
-    ha: HomeAssistantProcess, gateways: list[DinstarSimulator]
+    ha: HomeAssistantProcess, gateways: Gateways
 ) -> None:
     """Rounds of: 50 SMS in one push, SIGKILL within milliseconds, start again.
 
@@ -195,15 +229,11 @@ async def test_sigkill_right_after_a_push_neither_replays_nor_loses(
     rng = random.Random(12)
     async with HomeAssistantClient(ha) as setup:
         sim, entry = await new_gateway(gateways, setup, "chaos-kill")
-    # Home Assistant saves a new entry a moment later: a kill before would
-    # lose the entry itself, which is not what this test is about.
-    entries = ha.config_dir / ".storage" / "core.config_entries"
-
-    async def entry_on_disk() -> bool | None:
-        saved = entries.is_file() and entry in entries.read_text(encoding="utf-8")
-        return True if saved else None
-
-    await async_wait_until(entry_on_disk, 30, "the new entry to be saved")
+    # Home Assistant saves a new entry, and the login, a moment later: a kill
+    # before would lose them, which is not what this test is about.
+    await saved(ha, "core.config_entries", entry)
+    assert ha.refresh_token is not None
+    await saved(ha, "auth", ha.refresh_token)
     report: list[str] = []
     answered_ms = 0.0
     client = HomeAssistantClient(ha)
@@ -268,7 +298,7 @@ async def test_sigkill_right_after_a_push_neither_replays_nor_loses(
 
 
 async def test_a_send_while_the_gateway_is_away_survives_a_restart(
-    ha: HomeAssistantProcess, gateways: list[DinstarSimulator]
+    ha: HomeAssistantProcess, gateways: Gateways
 ) -> None:
     """Away: queued; Home Assistant restarts; back: sent once, its statuses follow."""
     async with HomeAssistantClient(ha) as client:
@@ -310,7 +340,7 @@ async def test_a_send_while_the_gateway_is_away_survives_a_restart(
 
 
 async def test_a_lost_answer_is_not_sent_twice(
-    ha: HomeAssistantProcess, gateways: list[DinstarSimulator]
+    ha: HomeAssistantProcess, gateways: Gateways
 ) -> None:
     """The gateway takes the send and hangs up: looked up, never sent again."""
     async with HomeAssistantClient(ha) as client:
@@ -335,7 +365,7 @@ async def test_a_lost_answer_is_not_sent_twice(
 
 
 async def test_fallback_to_a_second_gateway(
-    ha: HomeAssistantProcess, gateways: list[DinstarSimulator]
+    ha: HomeAssistantProcess, gateways: Gateways
 ) -> None:
     """The first gateway is off: the second one sends, and the response says so."""
     async with HomeAssistantClient(ha) as client:
