@@ -43,6 +43,9 @@ DEMO_GATEWAYS: list[dict[str, Any]] = [
             "username": "admin",
             "password": "admin",
         },
+        # The simulator answers *102# like a Ukrainian operator: each SIM's
+        # balance sensor fills on its schedule or its Check balance button.
+        "options": {"balance_code": "*102#", "balance_interval": 24},
     },
     {
         "gateway_type": "openvox",
@@ -66,6 +69,12 @@ DEMO_GATEWAYS: list[dict[str, Any]] = [
         },
     },
 ]
+
+DEMO_CONTACTS = [
+    ("demo-anna", "Anna", "+4917612345678"),
+    ("demo-taras", "Taras", "+380501234567"),
+]
+"""Senders of the simulators' messages, so events and the inbox show names."""
 
 CONFIGURATION_YAML = """\
 # Home Assistant demo for the GSM Gateway integration (written by scripts/demo).
@@ -200,7 +209,7 @@ def ensure_entries(storage: Path) -> list[tuple[str, str]]:
                 "entry_id": ulid_now(),
                 "minor_version": 1,
                 "modified_at": now,
-                "options": {},
+                "options": dict(gateway.get("options", {})),
                 "pref_disable_new_entities": False,
                 "pref_disable_polling": False,
                 "source": "user",
@@ -223,6 +232,18 @@ def ensure_entries(storage: Path) -> list[tuple[str, str]]:
     return found
 
 
+def ensure_contacts(storage: Path) -> None:
+    """A few contacts, once (the user's own list is never touched)."""
+    path = storage / f"{DOMAIN}.contacts"
+    if path.exists():
+        return
+    contacts = [
+        {"id": contact_id, "name": name, "number": number}
+        for contact_id, name, number in DEMO_CONTACTS
+    ]
+    write_store(path, f"{DOMAIN}.contacts", 1, 1, {"contacts": contacts})
+
+
 def main() -> None:
     """Prepare the configuration directory given as the only argument."""
     config = Path(sys.argv[1]).resolve()
@@ -241,6 +262,7 @@ def main() -> None:
 
     ensure_user(config, storage)
     ensure_onboarded(storage)
+    ensure_contacts(storage)
     for gateway_type, webhook_id in ensure_entries(storage):
         print(gateway_type, webhook_id)
 

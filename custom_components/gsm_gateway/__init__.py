@@ -15,6 +15,8 @@ from homeassistant.util import dt as dt_util
 
 from . import notify
 from .api import ClientConfig, GatewayType, create_client
+from .balance import BalanceMonitor, balance_store_key
+from .blueprint_setup import async_place_blueprints
 from .const import (
     CONF_GATEWAY_TYPE,
     CONF_SEND_RETRY_HOURS,
@@ -22,11 +24,14 @@ from .const import (
     DOMAIN,
     STORAGE_VERSION,
 )
+from .contacts import async_get_contacts
 from .coordinator import (
     GsmGatewayConfigEntry,
     GsmGatewayCoordinator,
     GsmGatewayRuntimeData,
 )
+from .counters import async_setup_counters, counters_store_key
+from .llm_api import async_register_llm_api
 from .outbox import Outbox
 from .push_target import async_point_push, async_restore_push
 from .services import async_setup_services
@@ -47,8 +52,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, once for all entries."""
+    """Register the actions, once for all entries; put the blueprints in place."""
     async_setup_services(hass)
+    async_register_llm_api(hass)
+    await async_place_blueprints(hass)
     return True
 
 
@@ -68,6 +75,8 @@ def client_config(entry: GsmGatewayConfigEntry) -> ClientConfig:
 
 async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -> bool:
     """Connect to the gateway, then listen for its pushes."""
+    # Loaded before anything fires: events carry the sender's contact name.
+    await async_get_contacts(hass)
     config = client_config(entry)
     client = create_client(
         GatewayType(entry.data[CONF_GATEWAY_TYPE]),
@@ -75,15 +84,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -
         config,
     )
     coordinator = GsmGatewayCoordinator(hass, entry, client)
+    counters = await async_setup_counters(hass, entry, coordinator)
     await coordinator.async_config_entry_first_refresh()
+    balance = BalanceMonitor(hass, entry, coordinator)
     retry_hours = entry.options.get(CONF_SEND_RETRY_HOURS, DEFAULT_SEND_RETRY_HOURS)
     outbox = Outbox(
         hass, entry.entry_id, coordinator.tracker, timedelta(hours=retry_hours)
     )
     await outbox.async_load()
     entry.runtime_data = GsmGatewayRuntimeData(
-        client=client, coordinator=coordinator, outbox=outbox
+        client=client,
+        coordinator=coordinator,
+        counters=counters,
+        balance=balance,
+        outbox=outbox,
     )
+    await balance.async_start()
     outbox.async_start(entry, outbox_sender(hass))
 
     @callback
@@ -123,6 +139,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) 
         await Store[dict[str, Any]](
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.{store}"
         ).async_remove()
+    for key in (counters_store_key(entry.entry_id), balance_store_key(entry.entry_id)):
+        await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
 
 
 async def async_remove_config_entry_device(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import time
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -42,6 +42,7 @@ from .const import (
     ATTR_NUMBER,
     ATTR_PORT,
     ATTR_SENDER,
+    ATTR_SENDER_NAME,
     ATTR_SIM_NUMBER,
     ATTR_STATE,
     ATTR_STATUS,
@@ -57,10 +58,15 @@ from .const import (
     LOGGER,
     PUSH_SILENCE_REPAIR_AFTER,
 )
+from .contacts import sender_name
 from .helpers import default_scan_interval
-from .messages import MessageTracker
+from .messages import Fact, MessageTracker
 from .outbox import Outbox
 from .webhook import async_webhook_url
+
+if TYPE_CHECKING:
+    from .balance import BalanceMonitor
+    from .counters import SmsCounters
 
 RECENT_FACT_SECONDS = 300
 """A fact without an id seen again within this window is the same fact."""
@@ -72,6 +78,8 @@ class GsmGatewayRuntimeData:
 
     client: GatewayClient
     coordinator: GsmGatewayCoordinator
+    counters: SmsCounters
+    balance: BalanceMonitor
     outbox: Outbox
     kept_push_settings: dict[str, Any] | None = None
     """The gateway's own push settings, put back when the entry is removed."""
@@ -154,6 +162,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         self._sub_devices: dict[str, str] = {}
         self._recent_facts: dict[tuple[Any, ...], float] = {}
         self._push_listeners: list[CALLBACK_TYPE] = []
+        self.fact_listeners: list[Callable[[Fact, Port | None], None]] = []
+        """Called with each incoming SMS and send status as it fires (counters)."""
 
     @override
     async def _async_setup(self) -> None:
@@ -323,6 +333,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     @callback
     def _fire_sms(self, message: InboundSms) -> None:
         port = self.port_by_number(message.port)
+        for listener in self.fact_listeners:
+            listener(message, port)
         self.hass.bus.async_fire(
             EVENT_SMS_RECEIVED,
             {
@@ -333,6 +345,11 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                     port.sim.phone_number if port is not None and port.sim else None
                 ),
                 ATTR_SENDER: message.sender,
+                ATTR_SENDER_NAME: sender_name(
+                    self.hass,
+                    message.sender,
+                    message.imsi or (port.sim.imsi if port and port.sim else None),
+                ),
                 ATTR_TEXT: message.text,
                 ATTR_TIMESTAMP: message.timestamp.isoformat(),
                 ATTR_MESSAGE_ID: message.message_id,
@@ -342,6 +359,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     @callback
     def _fire_status(self, update: SmsStatusUpdate) -> None:
         port = self.port_by_number(update.port)
+        for listener in self.fact_listeners:
+            listener(update, port)
         self.hass.bus.async_fire(
             EVENT_SMS_STATUS,
             {

@@ -19,6 +19,7 @@ from ..api import (
     Encoding,
 )
 from ..const import DOMAIN
+from ..contacts import async_get_contacts
 from ..helpers import call_gateway
 from .common import (
     ATTR_DELIVERY_REPORT,
@@ -89,7 +90,8 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
     gateways named by their devices each send.
     """
     targets = async_resolve_targets(call.hass, call.data)
-    numbers = parse_numbers(call.data[ATTR_NUMBER])
+    contacts = await async_get_contacts(call.hass)
+    numbers = parse_numbers(contacts.resolve(call.data[ATTR_NUMBER]))
     fallbacks = len(call.data.get(ATTR_CONFIG_ENTRY_ID, [])) > 1
     messages: list[JsonValueType] = []
     task_ids: list[JsonValueType] = []
