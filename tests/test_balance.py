@@ -301,6 +301,7 @@ async def test_balance_options(
         "balance_code": "*100#",
         "balance_interval": 12,
         "balance_pattern": r"Balance: (\S+)",
+        "send_retry_hours": 24,
     }
     assert hass.states.get("sensor.port_0_balance") is not None
     assert hass.states.get("button.port_1_check_balance") is not None
@@ -314,4 +315,8 @@ async def test_balance_options(
         result["flow_id"], {"scan_interval": 30, "balance_code": ""}
     )
     await hass.async_block_till_done()
-    assert entry.options == {"scan_interval": 30, "default_recipients": []}
+    assert entry.options == {
+        "scan_interval": 30,
+        "default_recipients": [],
+        "send_retry_hours": 24,
+    }

@@ -31,6 +31,7 @@ from custom_components.gsm_gateway.const import (
     CONF_DEFAULT_RECIPIENTS,
     CONF_GATEWAY_TYPE,
     CONF_SCAN_INTERVAL,
+    CONF_SEND_RETRY_HOURS,
     CONF_WEBHOOK_ID,
     DOMAIN,
 )
@@ -470,6 +471,7 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
     assert suggested_values(result) == {
         CONF_SCAN_INTERVAL: 30,
         CONF_DEFAULT_RECIPIENTS: "",
+        CONF_SEND_RETRY_HOURS: 24,
     }
 
     result = await hass.config_entries.options.async_configure(
@@ -477,6 +479,7 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
         {
             CONF_SCAN_INTERVAL: 120,
             CONF_DEFAULT_RECIPIENTS: "+49 170 1234567, 112,+441632960961,",
+            CONF_SEND_RETRY_HOURS: 6,
         },
     )
     await hass.async_block_till_done()
@@ -485,6 +488,7 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
     assert config_entry.options == {
         CONF_SCAN_INTERVAL: 120,
         CONF_DEFAULT_RECIPIENTS: ["+491701234567", "112", "+441632960961"],
+        CONF_SEND_RETRY_HOURS: 6,
     }
 
     result = await hass.config_entries.options.async_init(config_entry.entry_id)
@@ -493,6 +497,7 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
     assert suggested_values(result) == {
         CONF_SCAN_INTERVAL: 120,
         CONF_DEFAULT_RECIPIENTS: "+491701234567, 112, +441632960961",
+        CONF_SEND_RETRY_HOURS: 6,
     }
 
 
@@ -521,6 +526,7 @@ async def test_options_reject_what_is_not_a_number(
     assert config_entry.options == {
         CONF_SCAN_INTERVAL: 30,
         CONF_DEFAULT_RECIPIENTS: [],
+        CONF_SEND_RETRY_HOURS: 24,
     }
 
 
@@ -574,6 +580,7 @@ async def test_options_read_recipients_stored_as_text(
     assert suggested_values(result) == {
         CONF_SCAN_INTERVAL: 45,
         CONF_DEFAULT_RECIPIENTS: "+4917012345",
+        CONF_SEND_RETRY_HOURS: 24,
     }
 
 

@@ -69,8 +69,10 @@ from .const import (
     CONF_GATEWAY_TYPE,
     CONF_PIN,
     CONF_SCAN_INTERVAL,
+    CONF_SEND_RETRY_HOURS,
     CONF_WEBHOOK_ID,
     DEFAULT_BAUDRATE,
+    DEFAULT_SEND_RETRY_HOURS,
     DOMAIN,
     LOGGER,
 )
@@ -82,6 +84,7 @@ SMSGATEWAY24_URL = "https://smsgateway24.com/getdata/"
 
 MIN_SCAN_INTERVAL = 10
 MAX_SCAN_INTERVAL = 3600
+MAX_SEND_RETRY_HOURS = 168
 
 _PHONE_NUMBER = re.compile(r"(?=.{3,24}$)\+?[0-9]+")
 _NUMBER_SEPARATORS = re.compile(r"[\s().-]")
@@ -930,6 +933,7 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                         CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
                         CONF_DEFAULT_RECIPIENTS: recipients,
                         **balance,
+                        CONF_SEND_RETRY_HOURS: int(user_input[CONF_SEND_RETRY_HOURS]),
                     }
                 )
             suggested: Mapping[str, Any] = user_input
@@ -945,6 +949,9 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                     options.get(CONF_DEFAULT_RECIPIENTS)
                 ),
                 **{k: options[k] for k in balance_keys if k in options},
+                CONF_SEND_RETRY_HOURS: options.get(
+                    CONF_SEND_RETRY_HOURS, DEFAULT_SEND_RETRY_HOURS
+                ),
             }
 
         return self.async_show_form(
@@ -963,6 +970,17 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                         ),
                         probatio.Optional(CONF_DEFAULT_RECIPIENTS): TextSelector(
                             TextSelectorConfig(type=TextSelectorType.TEXT)
+                        ),
+                        probatio.Optional(
+                            CONF_SEND_RETRY_HOURS, default=DEFAULT_SEND_RETRY_HOURS
+                        ): NumberSelector(
+                            NumberSelectorConfig(
+                                min=1,
+                                max=MAX_SEND_RETRY_HOURS,
+                                step=1,
+                                mode=NumberSelectorMode.BOX,
+                                unit_of_measurement="h",
+                            )
                         ),
                         **(BALANCE_FIELDS if offers_balance(self.config_entry) else {}),
                     }

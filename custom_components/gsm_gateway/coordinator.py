@@ -64,6 +64,7 @@ from .const import (
 from .contacts import sender_name
 from .helpers import default_scan_interval
 from .messages import Fact, MessageTracker
+from .outbox import Outbox
 from .webhook import async_webhook_url
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class GsmGatewayRuntimeData:
     coordinator: GsmGatewayCoordinator
     counters: SmsCounters
     balance: BalanceMonitor
+    outbox: Outbox
     kept_push_settings: dict[str, Any] | None = None
     """The gateway's own push settings, put back when the entry is removed."""
 

@@ -165,6 +165,9 @@ class ModemSimulator:
         if not self.plugged:
             writer.close()  # nothing answers on an unplugged stick
             return
+        if (task := asyncio.current_task()) is not None:
+            self._tasks.add(task)  # stopped with the simulator
+            task.add_done_callback(self._tasks.discard)
         if self._closer is not None:
             self._closer()  # the last user let go; its close may not be seen yet
 
@@ -279,9 +282,9 @@ class ModemSimulator:
                     return
                 pdu, _, self._buffer = self._buffer.partition(b"\x1a")
                 length, self._cmgs = self._cmgs, None
-                self._answer(
-                    self._take_pdu(pdu.decode(errors="replace").strip(), length)
-                )
+                answer = self._take_pdu(pdu.decode(errors="replace").strip(), length)
+                if not self.mute:  # muted: sent, but the answer never comes
+                    self._answer(answer)
                 continue
             match = re.search(rb"\r", self._buffer)
             if match is None:

@@ -17,6 +17,7 @@ from custom_components.gsm_gateway.api import (
     CallEvent,
     ClientConfig,
     Encoding,
+    GatewayAnswerLostError,
     GatewayBadRequestError,
     GatewayBusyError,
     GatewayConnectionError,
@@ -269,6 +270,34 @@ async def test_send_refusals(client: ModemClient, modem: ModemSimulator) -> None
     )
     assert result.requests == 1
     assert modem.sent[-1].submitted.ucs2
+
+
+async def test_answer_lost_after_the_pdu(
+    client: ModemClient, modem: ModemSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No answer once the PDU went: it may be on the air, never sent again blindly."""
+    monkeypatch.setattr(
+        "custom_components.gsm_gateway.api.modem.client.SEND_TIMEOUT", 0.1
+    )
+    await client.get_info()
+    original = modem._take_pdu
+
+    def swallow(pdu: str, length: int) -> list[str]:
+        modem.mute = True  # the modem hangs right after taking it
+        return original(pdu, length)
+
+    modem._take_pdu = swallow  # type: ignore[method-assign]
+    with pytest.raises(GatewayAnswerLostError):
+        await client.send_sms(SendRequest(numbers=("+1",), text="maybe sent"))
+    assert modem.sent_texts() == [("+1", "maybe sent")]
+    modem._take_pdu = original  # type: ignore[method-assign]
+    modem.mute = False
+    # No prompt yet when the wait ends: nothing went, safe to send later.
+    modem.answer_delay = 0.5
+    with pytest.raises(GatewayConnectionError) as err:
+        await client.send_sms(SendRequest(numbers=("+1",), text="not sent"))
+    assert not isinstance(err.value, GatewayAnswerLostError)
+    assert len(modem.sent) == 1
 
 
 async def test_ussd_variants(client: ModemClient, modem: ModemSimulator) -> None:

@@ -14,6 +14,7 @@ import aiohttp
 from .base import GatewayClient
 from .errors import (
     ForeignPushError,
+    GatewayAnswerLostError,
     GatewayAuthError,
     GatewayBadRequestError,
     GatewayBusyError,
@@ -130,6 +131,7 @@ __all__ = [
     "EditTarget",
     "Encoding",
     "ForeignPushError",
+    "GatewayAnswerLostError",
     "GatewayAuthError",
     "GatewayBadRequestError",
     "GatewayBusyError",

@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant, callback
 
 from . import calls, cards, contact_lists, messages, module, records, ussd_stk
 from .common import Target, parse_numbers
-from .messages import async_send_sms
+from .sending import async_send_sms
 
 __all__ = ["Target", "async_send_sms", "async_setup_services", "parse_numbers"]
 

@@ -25,6 +25,7 @@ import logging
 import re
 
 from ..errors import (
+    GatewayAnswerLostError,
     GatewayConnectionError,
     GatewayNoAnswerError,
     GatewayRefusedError,
@@ -274,6 +275,7 @@ class AtLine:
             )
             self._pending = pending
             self.commands_sent += 1
+            pdu_written = False
             try:
                 async with asyncio.timeout(timeout):
                     self._writer.write(command.encode() + b"\r")
@@ -285,15 +287,20 @@ class AtLine:
                         )
                         if not pending.done.done():
                             self._writer.write(pdu.encode() + b"\x1a")
+                            pdu_written = True
                             await self._writer.drain()
                     final = await pending.done
-            except TimeoutError as err:
+            except (TimeoutError, OSError, GatewayConnectionError) as err:
                 await self.close()
-                raise GatewayNoAnswerError(
-                    f"no answer from the modem to {command}"
-                ) from err
-            except (OSError, ConnectionError) as err:
-                await self.close()
+                if pdu_written:
+                    # The message went to the modem: it may be on the air.
+                    raise GatewayAnswerLostError(
+                        f"no answer from the modem to {command} after its PDU"
+                    ) from err
+                if isinstance(err, TimeoutError):
+                    raise GatewayNoAnswerError(
+                        f"no answer from the modem to {command}"
+                    ) from err
                 raise GatewayConnectionError(f"modem line failed: {err}") from err
             finally:
                 self._pending = None
