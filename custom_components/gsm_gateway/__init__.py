@@ -20,9 +20,13 @@ from .coordinator import (
     GsmGatewayCoordinator,
     GsmGatewayRuntimeData,
 )
+from .frontend import async_register_card
+from .inbox import async_remove_inbox
 from .push_target import async_point_push, async_restore_push
 from .services import async_setup_services
+from .services_inbox import async_setup_inbox_services
 from .webhook import async_register_webhook
+from .websocket_api import async_setup_websocket_api
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -40,6 +44,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions, once for all entries."""
     async_setup_services(hass)
+    async_setup_inbox_services(hass)
+    async_setup_websocket_api(hass)
+    await async_register_card(hass)
     return True
 
 
@@ -94,6 +101,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) 
     await Store[dict[str, Any]](
         hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.messages"
     ).async_remove()
+    await async_remove_inbox(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -50,15 +50,20 @@ from .api import (
 from .const import (
     CONF_DEFAULT_RECIPIENTS,
     CONF_GATEWAY_TYPE,
+    CONF_INBOX_MAX_DAYS,
+    CONF_INBOX_MAX_MESSAGES,
     CONF_SCAN_INTERVAL,
     CONF_WEBHOOK_ID,
     DOMAIN,
     LOGGER,
 )
 from .helpers import default_scan_interval
+from .inbox import DEFAULT_MAX_DAYS, DEFAULT_MAX_MESSAGES
 
 MIN_SCAN_INTERVAL = 10
 MAX_SCAN_INTERVAL = 3600
+INBOX_MESSAGES_RANGE = (100, 10000)
+INBOX_DAYS_RANGE = (1, 3650)
 
 _PHONE_NUMBER = re.compile(r"(?=.{3,24}$)\+?[0-9]+")
 _NUMBER_SEPARATORS = re.compile(r"[\s().-]")
@@ -162,7 +167,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     @override
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        """Options: poll interval and default recipients."""
+        """Options: poll interval, default recipients, inbox bounds."""
         return GsmGatewayOptionsFlow()
 
     @override
@@ -375,8 +380,17 @@ def _lan_data(
     }
 
 
+def _box(low: int, high: int, unit: str | None = None) -> NumberSelector:
+    config = NumberSelectorConfig(
+        min=low, max=high, step=1, mode=NumberSelectorMode.BOX
+    )
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
+
+
 class GsmGatewayOptionsFlow(OptionsFlowWithReload):
-    """Poll interval and the numbers the notify entities send to."""
+    """Poll interval, the numbers the notify entities send to, the inbox's bounds."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -399,6 +413,10 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
                         **options,
                         CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
                         CONF_DEFAULT_RECIPIENTS: recipients,
+                        CONF_INBOX_MAX_MESSAGES: int(
+                            user_input[CONF_INBOX_MAX_MESSAGES]
+                        ),
+                        CONF_INBOX_MAX_DAYS: int(user_input[CONF_INBOX_MAX_DAYS]),
                     }
                 )
             suggested: Mapping[str, Any] = user_input
@@ -413,6 +431,10 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
                 CONF_DEFAULT_RECIPIENTS: _recipients_text(
                     options.get(CONF_DEFAULT_RECIPIENTS)
                 ),
+                CONF_INBOX_MAX_MESSAGES: options.get(
+                    CONF_INBOX_MAX_MESSAGES, DEFAULT_MAX_MESSAGES
+                ),
+                CONF_INBOX_MAX_DAYS: options.get(CONF_INBOX_MAX_DAYS, DEFAULT_MAX_DAYS),
             }
 
         return self.async_show_form(
@@ -432,6 +454,12 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
                         probatio.Optional(CONF_DEFAULT_RECIPIENTS): TextSelector(
                             TextSelectorConfig(type=TextSelectorType.TEXT)
                         ),
+                        probatio.Optional(
+                            CONF_INBOX_MAX_MESSAGES, default=DEFAULT_MAX_MESSAGES
+                        ): _box(*INBOX_MESSAGES_RANGE),
+                        probatio.Optional(
+                            CONF_INBOX_MAX_DAYS, default=DEFAULT_MAX_DAYS
+                        ): _box(*INBOX_DAYS_RANGE, unit="d"),
                     }
                 ),
                 suggested,

@@ -14,6 +14,8 @@ CONF_WEBHOOK_ID: Final = "webhook_id"
 CONF_API_KEY: Final = "api_key"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_DEFAULT_RECIPIENTS: Final = "default_recipients"
+CONF_INBOX_MAX_MESSAGES: Final = "inbox_max_messages"
+CONF_INBOX_MAX_DAYS: Final = "inbox_max_days"
 
 DEFAULT_LAN_INTERVAL: Final = timedelta(seconds=30)
 DEFAULT_CLOUD_INTERVAL: Final = timedelta(seconds=60)

@@ -47,6 +47,8 @@ from .const import (
     ATTR_STATUS,
     ATTR_TEXT,
     ATTR_TIMESTAMP,
+    CONF_INBOX_MAX_DAYS,
+    CONF_INBOX_MAX_MESSAGES,
     CONF_SCAN_INTERVAL,
     DOMAIN,
     EVENT_CALL,
@@ -58,6 +60,7 @@ from .const import (
     PUSH_SILENCE_REPAIR_AFTER,
 )
 from .helpers import default_scan_interval
+from .inbox import DEFAULT_MAX_DAYS, DEFAULT_MAX_MESSAGES, Inbox
 from .messages import MessageTracker
 from .webhook import async_webhook_url
 
@@ -142,6 +145,14 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             self._fire_status,
             client_state=client.export_state,
         )
+        self.inbox = Inbox(
+            hass,
+            entry.entry_id,
+            max_messages=entry.options.get(
+                CONF_INBOX_MAX_MESSAGES, DEFAULT_MAX_MESSAGES
+            ),
+            max_days=entry.options.get(CONF_INBOX_MAX_DAYS, DEFAULT_MAX_DAYS),
+        )
         self.last_push: datetime | None = None
         self.last_push_kind: str | None = None
         self.pushes_received = 0
@@ -157,6 +168,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     async def _async_setup(self) -> None:
         with _update_errors("cannot_connect"):
             self.info = await self.client.get_info()
+            await self.inbox.async_load()
             await self.tracker.async_load()
             self.client.restore_state(self.tracker.restored_client_state)
             if not self.tracker.initialized and self.client.supports(Capability.INBOX):
@@ -320,6 +332,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
 
     @callback
     def _fire_sms(self, message: InboundSms) -> None:
+        self.inbox.async_received(message)
         port = self.port_by_number(message.port)
         self.hass.bus.async_fire(
             EVENT_SMS_RECEIVED,
@@ -339,6 +352,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
 
     @callback
     def _fire_status(self, update: SmsStatusUpdate) -> None:
+        self.inbox.async_status(update)
         port = self.port_by_number(update.port)
         self.hass.bus.async_fire(
             EVENT_SMS_STATUS,
@@ -492,4 +506,5 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     async def async_shutdown(self) -> None:
         """Stop holding facts back for start-up; finish the write in flight."""
         await self.tracker.async_shutdown()
+        await self.inbox.async_flush()
         await super().async_shutdown()

@@ -1,4 +1,4 @@
-"""Sensors: what each port's module and SIM report, and the gateway's queue."""
+"""Sensors: what each port's module and SIM report; the gateway's queue and inbox."""
 
 from __future__ import annotations
 
@@ -68,6 +68,8 @@ class GsmGatewaySensorDescription(SensorEntityDescription):
     value_fn: Callable[[GsmGatewayCoordinator], StateType | datetime]
     push_driven: bool = False
     """Changed by pushes alone: updated after each push, not on each poll only."""
+    inbox_driven: bool = False
+    """Changed by the inbox: updated when it changes (a burst: once)."""
 
 
 PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
@@ -192,6 +194,12 @@ GATEWAY_SENSORS: tuple[GsmGatewaySensorDescription, ...] = (
         has_fn=lambda client: client.supports(Capability.PUSH),
         value_fn=lambda coordinator: coordinator.webhook_url,
     ),
+    GsmGatewaySensorDescription(
+        key="unread",
+        translation_key="unread",
+        value_fn=lambda coordinator: coordinator.inbox.unread,
+        inbox_driven=True,
+    ),
 )
 
 
@@ -252,6 +260,10 @@ class GsmGatewaySensor(GsmGatewayEntity, SensorEntity):
         if self.entity_description.push_driven:
             self.async_on_remove(
                 self.coordinator.async_add_push_listener(self.async_write_ha_state)
+            )
+        if self.entity_description.inbox_driven:
+            self.async_on_remove(
+                self.coordinator.inbox.async_add_listener(self.async_write_ha_state)
             )
 
     @property

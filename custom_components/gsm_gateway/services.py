@@ -370,6 +370,7 @@ async def async_send_sms(
         urgent=urgent,
     )
     result = await call_gateway(target.client.send_sms(request))
+    target.coordinator.inbox.async_send_result(text, result)
     target.coordinator.tracker.async_statuses(
         SmsStatusUpdate(
             message_id=message.message_id,
