@@ -126,6 +126,12 @@ async def test_reply_reaches_the_gateway(
     assert [sim["port"] for sim in gateway["sims"]] == list(range(8))
     assert gateway["sims"][3]["device_id"] == port_device(init_integration, 3)
     assert gateway["sims"][3]["name"] == "Port 3"
+    one = await _command(
+        client,
+        type="gsm_gateway/inbox/sims",
+        device_id=port_device(init_integration, 3),
+    )
+    assert [sim["port"] for sim in one["gateways"][0]["sims"]] == [3]
 
     result = await _command(
         client,

@@ -166,11 +166,6 @@ class Conversation:
         """The newest message."""
         return self.messages[-1]
 
-    @property
-    def unread(self) -> int:
-        """Received messages not read yet."""
-        return sum(1 for message in self.messages if not message.read)
-
 
 class Inbox:
     """The inbox of one entry: rows in arrival order, bounded, saved in batches."""
@@ -222,10 +217,6 @@ class Inbox:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def __iter__(self) -> Iterator[InboxMessage]:
-        """Rows oldest first."""
-        return iter(self._rows)
-
     def __len__(self) -> int:
         return len(self._rows)
 
@@ -260,7 +251,7 @@ class Inbox:
         name: str | None = None,
     ) -> None:
         """Add a message Home Assistant sent (or queued)."""
-        row = self._add(
+        self._add(
             direction=SENT,
             number=number,
             name=name,
@@ -270,8 +261,6 @@ class Inbox:
             message_id=message_id,
             status=status,
         )
-        if message_id:
-            self._sent[message_id] = row
 
     @callback
     def async_send_result(self, text: str, result: SendResult) -> None:

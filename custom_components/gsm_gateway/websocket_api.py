@@ -22,7 +22,6 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import probatio
 
-from .api import Capability
 from .inbox import SIGNAL_INBOX_UPDATED, InboxMessage
 from .services import async_resolve_targets, async_send_sms, parse_numbers
 from .services_inbox import InboxScope, async_inbox_scopes, newest_first
@@ -189,11 +188,8 @@ async def ws_send(
         data["config_entry_id"] = msg["config_entry_id"]
     if "device_id" in msg:
         data["device_id"] = [msg["device_id"]]
-    targets = async_resolve_targets(hass, data)
-    if len(targets) != 1:
-        connection.send_error(msg["id"], "invalid_format", "One gateway or SIM only")
-        return
-    (target,) = targets
+    # One entry or one device names one gateway (another's device is refused).
+    (target,) = async_resolve_targets(hass, data)
     result = await async_send_sms(target, parse_numbers([msg["number"]]), msg["text"])
     connection.send_result(
         msg["id"],
@@ -223,8 +219,6 @@ def ws_sims(
     gateways = []
     for scope in _scopes(hass, msg):
         coordinator = scope.entry.runtime_data.coordinator
-        if not coordinator.client.supports(Capability.SEND_SMS):
-            continue
         sims = []
         for port in sorted(coordinator.data.ports.values(), key=lambda p: p.number):
             if scope.ports is not None and port.number not in scope.ports:
