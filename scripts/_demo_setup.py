@@ -57,6 +57,16 @@ DEMO_GATEWAYS: list[dict[str, Any]] = [
             "password": "admin",
         },
     },
+    {
+        "gateway_type": "smsgateway24",
+        "title": "SmsGateway24 demo@example.com",
+        "unique_id": "demo@example.com",
+        "data": {
+            "url": "http://127.0.0.1:8084/getdata",
+            "email": "demo@example.com",
+            "password": "demo",
+        },
+    },
 ]
 
 CONFIGURATION_YAML = """\

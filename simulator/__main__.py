@@ -20,6 +20,7 @@ from yarl import URL
 
 from .dinstar import AUTH_MODES, MAX_PORTS, DinstarSimulator
 from .openvox import OpenVoxSimulator
+from .smsgateway24 import SmsGateway24Simulator
 
 _LOGGER = logging.getLogger("simulator")
 
@@ -54,7 +55,9 @@ _LONG_MESSAGE = (
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
-    parser.add_argument("--type", choices=["dinstar", "openvox"], default="dinstar")
+    parser.add_argument(
+        "--type", choices=["dinstar", "openvox", "smsgateway24"], default="dinstar"
+    )
     parser.add_argument("--ports", type=int, default=8)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="TCP port, 0 = any")
@@ -70,7 +73,11 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--ussd-delay", type=float, default=2)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--email", default="demo@example.com", help="smsgateway24")
+    parser.add_argument("--phones", type=int, default=2, help="smsgateway24 phones")
     args = parser.parse_args()
+    if not 0 <= args.phones <= 50:
+        parser.error("--phones must be 0..50")
     if not 1 <= args.ports <= MAX_PORTS:
         parser.error(f"--ports must be 1..{MAX_PORTS}")
     if not 1 <= args.slots <= 4:
@@ -149,7 +156,44 @@ async def _run(args: argparse.Namespace) -> None:
     if args.type == "openvox":
         await _run_openvox(args, stopping)
         return
+    if args.type == "smsgateway24":
+        await _run_smsgateway24(args, stopping)
+        return
     await _run_dinstar(args, stopping)
+
+
+async def _run_smsgateway24(args: argparse.Namespace, stopping: asyncio.Event) -> None:
+    """The SmsGateway24 cloud: phones report in every 5 s and receive SMS."""
+    sim = SmsGateway24Simulator(
+        email=args.email, password=args.password, phones=args.phones, seed=args.seed
+    )
+    sim.set_webhooks(args.push_url)
+    rng = random.Random(args.seed)
+    loop = asyncio.get_running_loop()
+    await sim.start(args.host, args.port)
+    _LOGGER.info(
+        "SmsGateway24 account %s / %s at %s: %d phones, webhooks to %s",
+        args.email,
+        args.password,
+        sim.url,
+        len(sim.phones),
+        args.push_url or "nowhere",
+    )
+    next_sms = loop.time() + args.sms_every if args.sms_every > 0 else None
+    try:
+        while not stopping.is_set():
+            try:
+                await asyncio.wait_for(stopping.wait(), 5)
+            except TimeoutError:
+                await sim.tick()
+            if next_sms is not None and loop.time() >= next_sms and sim.phones:
+                next_sms = loop.time() + args.sms_every
+                phone = rng.choice(list(sim.phones.values()))
+                slot = rng.choice(phone.sims).slot if phone.sims else 0
+                await sim.receive_sms(phone.id, *_random_text(rng), sim=slot)
+    finally:
+        _LOGGER.info("Stopping")
+        await sim.stop()
 
 
 async def _run_dinstar(args: argparse.Namespace, stopping: asyncio.Event) -> None:

@@ -24,7 +24,6 @@ from .frontend import async_register_card
 from .inbox import async_remove_inbox
 from .push_target import async_point_push, async_restore_push
 from .services import async_setup_services
-from .services_inbox import async_setup_inbox_services
 from .webhook import async_register_webhook
 from .websocket_api import async_setup_websocket_api
 
@@ -44,7 +43,6 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions, once for all entries."""
     async_setup_services(hass)
-    async_setup_inbox_services(hass)
     async_setup_websocket_api(hass)
     await async_register_card(hass)
     return True
@@ -54,7 +52,8 @@ def client_config(entry: GsmGatewayConfigEntry) -> ClientConfig:
     """How to reach the gateway of an entry."""
     return ClientConfig(
         url=entry.data["url"],
-        username=entry.data.get("username"),
+        # Accounts log in with their e-mail where devices have a user name.
+        username=entry.data.get("username", entry.data.get("email")),
         password=entry.data.get("password"),
         verify_ssl=entry.data.get("verify_ssl", False),
         api_key=entry.data.get("api_key"),

@@ -53,6 +53,14 @@ PORT_BINARY_SENSORS: tuple[GsmPortBinarySensorDescription, ...] = (
         is_on_fn=lambda port: port.gprs_attached,
     ),
     GsmPortBinarySensorDescription(
+        key="roaming",
+        translation_key="roaming",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # Where the gateway tells roaming apart from its registration.
+        has_fn=lambda _client, port: port.roaming is not None,
+        is_on_fn=lambda port: port.roaming,
+    ),
+    GsmPortBinarySensorDescription(
         key="available",
         translation_key="available",
         # Where the gateway says whether it offers the port for sending.

@@ -15,6 +15,7 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
 )
 from homeassistant.const import (
+    CONF_EMAIL,
     CONF_PASSWORD,
     CONF_URL,
     CONF_USERNAME,
@@ -22,7 +23,6 @@ from homeassistant.const import (
 )
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -59,6 +59,9 @@ from .const import (
 )
 from .helpers import default_scan_interval
 from .inbox import DEFAULT_MAX_DAYS, DEFAULT_MAX_MESSAGES
+from .push_target import reachable_webhook_url
+
+SMSGATEWAY24_URL = "https://smsgateway24.com/getdata/"
 
 MIN_SCAN_INTERVAL = 10
 MAX_SCAN_INTERVAL = 3600
@@ -97,6 +100,37 @@ _REAUTH_SCHEMA = probatio.Schema(
         ),
     }
 )
+
+
+_ACCOUNT_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_EMAIL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
+        ),
+        probatio.Required(CONF_PASSWORD): TextSelector(
+            TextSelectorConfig(
+                type=TextSelectorType.PASSWORD, autocomplete="current-password"
+            )
+        ),
+        probatio.Required(CONF_URL, default=SMSGATEWAY24_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        ),
+    }
+)
+"""Cloud accounts logged in with e-mail and password (SmsGateway24)."""
+
+_ACCOUNT_REAUTH_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_PASSWORD): TextSelector(
+            TextSelectorConfig(
+                type=TextSelectorType.PASSWORD, autocomplete="current-password"
+            )
+        ),
+    }
+)
+
+_ACCOUNT_TYPES = frozenset({GatewayType.SMSGATEWAY24})
+"""Types whose login is an account's e-mail and password, not a device's user."""
 
 
 def normalize_url(value: str) -> str:
@@ -218,6 +252,36 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_smsgateway24(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Log in to an SmsGateway24 account."""
+        gateway_type = GatewayType.SMSGATEWAY24
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _account_data(user_input, errors)
+            if data is not None and (
+                connected := await self._async_connect(gateway_type, data, errors)
+            ):
+                client, info = connected
+                await self.async_set_unique_id(info.unique_id)
+                self._abort_if_unique_id_configured()
+                self._entry_data = {
+                    CONF_GATEWAY_TYPE: gateway_type.value,
+                    **data,
+                    CONF_WEBHOOK_ID: webhook.async_generate_id(),
+                }
+                self._title = _entry_title(gateway_type, info)
+                return await self._async_point_push(client)
+
+        return self.async_show_form(
+            step_id=gateway_type.value,
+            data_schema=self.add_suggested_values_to_schema(
+                _ACCOUNT_SCHEMA, user_input
+            ),
+            errors=errors,
+        )
+
     async def _async_point_push(self, client: GatewayClient) -> ConfigFlowResult:
         """Add the entry, first showing the push URL where the user must set it.
 
@@ -227,14 +291,26 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         if client.supports(Capability.PUSH_CONFIG):
             return self.async_create_entry(title=self._title, data=self._entry_data)
         webhook_id: str = self._entry_data[CONF_WEBHOOK_ID]
-        try:
-            self._push_url = webhook.async_generate_url(
-                self.hass, webhook_id, allow_external=False, allow_ip=True
-            )
-        except NoURLAvailableError:
-            # Home Assistant does not know its own address: the user completes it.
-            self._push_url = webhook.async_generate_path(webhook_id)
-        return await self.async_step_push()
+        gateway_type = GatewayType(self._entry_data[CONF_GATEWAY_TYPE])
+        # Home Assistant may not know its own address: the user completes it.
+        self._push_url = reachable_webhook_url(
+            self.hass, webhook_id, gateway_type, self._entry_data[CONF_URL]
+        ) or webhook.async_generate_path(webhook_id)
+        if gateway_type.on_lan:
+            return await self.async_step_push()
+        return await self.async_step_push_cloud()
+
+    async def async_step_push_cloud(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the webhook URL for a cloud service's own settings, then add the entry."""
+        if user_input is not None:
+            return self.async_create_entry(title=self._title, data=self._entry_data)
+        return self.async_show_form(
+            step_id="push_cloud",
+            description_placeholders={"url": self._push_url},
+            last_step=True,
+        )
 
     async def async_step_push(
         self, user_input: dict[str, Any] | None = None
@@ -252,7 +328,26 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """Start a new login after the gateway refused the stored credentials."""
+        if GatewayType(entry_data[CONF_GATEWAY_TYPE]) in _ACCOUNT_TYPES:
+            return await self.async_step_reauth_account()
         return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_account(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the account's new password (the e-mail is the account)."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None and await self._async_check_same_gateway(
+            entry, {**entry.data, **user_input}, errors
+        ):
+            return self.async_update_reload_and_abort(entry, data_updates=user_input)
+        return self.async_show_form(
+            step_id="reauth_account",
+            data_schema=_ACCOUNT_REAUTH_SCHEMA,
+            description_placeholders={CONF_EMAIL: entry.data[CONF_EMAIL]},
+            errors=errors,
+        )
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -282,6 +377,8 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the URL or credentials of a gateway already added."""
         entry = self._get_reconfigure_entry()
+        if GatewayType(entry.data[CONF_GATEWAY_TYPE]) in _ACCOUNT_TYPES:
+            return await self.async_step_reconfigure_account()
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _lan_data(user_input, errors)
@@ -303,6 +400,32 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(_LAN_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure_account(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the e-mail, password or URL of a cloud account (the same account)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _account_data(user_input, errors)
+            if data is not None and await self._async_check_same_gateway(
+                entry, data, errors
+            ):
+                return self.async_update_reload_and_abort(entry, data_updates=data)
+        else:
+            user_input = {
+                key: entry.data[key]
+                for key in (CONF_EMAIL, CONF_URL)
+                if key in entry.data
+            }
+        return self.async_show_form(
+            step_id="reconfigure_account",
+            data_schema=self.add_suggested_values_to_schema(
+                _ACCOUNT_SCHEMA, user_input
+            ),
             errors=errors,
         )
 
@@ -337,7 +460,8 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         verify_ssl = bool(data.get(CONF_VERIFY_SSL, False))
         config = ClientConfig(
             url=data[CONF_URL],
-            username=data.get(CONF_USERNAME),
+            # Accounts log in with their e-mail where devices have a user name.
+            username=data.get(CONF_USERNAME, data.get(CONF_EMAIL)),
             password=data.get(CONF_PASSWORD),
             verify_ssl=verify_ssl,
         )
@@ -387,6 +511,22 @@ def _box(low: int, high: int, unit: str | None = None) -> NumberSelector:
     if unit is not None:
         config["unit_of_measurement"] = unit
     return NumberSelector(config)
+
+
+def _account_data(
+    user_input: Mapping[str, Any], errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """Entry data from a cloud account's login form, or None with `errors` filled."""
+    try:
+        url = normalize_url(user_input.get(CONF_URL) or SMSGATEWAY24_URL)
+    except ValueError:
+        errors[CONF_URL] = "invalid_url"
+        return None
+    email = str(user_input[CONF_EMAIL]).strip()
+    if "@" not in email:
+        errors[CONF_EMAIL] = "invalid_email"
+        return None
+    return {CONF_URL: url, CONF_EMAIL: email, CONF_PASSWORD: user_input[CONF_PASSWORD]}
 
 
 class GsmGatewayOptionsFlow(OptionsFlowWithReload):

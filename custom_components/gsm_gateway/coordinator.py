@@ -206,7 +206,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         # All this poll found goes into one write, before any of it fires.
         if inbox is not None:
             found = self.tracker.async_polled(inbox)
-            if found and self._first_poll_done:
+            if found and self._first_poll_done and not self.client.push_optional:
                 self._note_unannounced()
         if updates is not None:
             statuses = self.tracker.async_statuses(updates)

@@ -14,6 +14,8 @@ from .coordinator import GsmGatewayConfigEntry
 TO_REDACT = {
     "password",
     "username",
+    "email",
+    "title",
     CONF_API_KEY,
     CONF_WEBHOOK_ID,
     "imei",

@@ -50,15 +50,25 @@ def async_reachable_webhook_url(hass: HomeAssistant, entry: ConfigEntry) -> str 
     address only serves a gateway on this very machine. A cloud service gets
     the external URL.
     """
-    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+    return reachable_webhook_url(
+        hass,
+        entry.data[CONF_WEBHOOK_ID],
+        GatewayType(entry.data[CONF_GATEWAY_TYPE]),
+        entry.data["url"],
+    )
+
+
+@callback
+def reachable_webhook_url(
+    hass: HomeAssistant, webhook_id: str, gateway_type: GatewayType, gateway_url: str
+) -> str | None:
+    """As `async_reachable_webhook_url`, before the entry exists (config flow)."""
     try:
-        if GatewayType(entry.data[CONF_GATEWAY_TYPE]).on_lan:
+        if gateway_type.on_lan:
             url = webhook.async_generate_url(
                 hass, webhook_id, allow_external=False, allow_ip=True
             )
-            if _is_loopback(URL(url).host) and not _is_loopback(
-                URL(entry.data["url"]).host
-            ):
+            if _is_loopback(URL(url).host) and not _is_loopback(URL(gateway_url).host):
                 return None
             return url
         return webhook.async_generate_url(

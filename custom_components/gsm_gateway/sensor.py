@@ -13,7 +13,11 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import SIGNAL_STRENGTH_DECIBELS_MILLIWATT, EntityCategory
+from homeassistant.const import (
+    PERCENTAGE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -26,9 +30,15 @@ from .api import (
     Port,
     Registration,
     Sim,
+    SubDevice,
 )
 from .coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator
-from .entity import GsmGatewayEntity, GsmPortEntity
+from .entity import (
+    GsmGatewayEntity,
+    GsmPortEntity,
+    GsmSubDeviceEntity,
+    async_add_sub_device_entities,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -51,6 +61,18 @@ def _reports_port_status(client: GatewayClient, _port: Port) -> bool:
     return client.supports(Capability.PORT_STATUS)
 
 
+def _sim_fact(
+    value_fn: Callable[[Port], StateType],
+) -> Callable[[GatewayClient, Port], bool]:
+    """Whether a port has a SIM fact: where ports report their SIM, or once told.
+
+    A phone's SIM tells its number and ICCID but no registration or signal.
+    """
+    return lambda client, port: (
+        _reports_port_status(client, port) or value_fn(port) is not None
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class GsmPortSensorDescription(SensorEntityDescription):
     """A sensor of a port / SIM device."""
@@ -70,6 +92,15 @@ class GsmGatewaySensorDescription(SensorEntityDescription):
     """Changed by pushes alone: updated after each push, not on each poll only."""
     inbox_driven: bool = False
     """Changed by the inbox: updated when it changes (a burst: once)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GsmSubDeviceSensorDescription(SensorEntityDescription):
+    """A sensor of a sub-device (aggregator, phone)."""
+
+    has_fn: Callable[[SubDevice], bool] = lambda _sub: True
+    """Checked when the sub-device appears: whether its gateway type reports it."""
+    value_fn: Callable[[SubDevice], StateType | datetime]
 
 
 PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
@@ -101,7 +132,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="phone_number",
         translation_key="phone_number",
-        has_fn=_reports_port_status,
+        has_fn=_sim_fact(lambda port: _sim(port).phone_number),
         value_fn=lambda port: _sim(port).phone_number,
     ),
     GsmPortSensorDescription(
@@ -141,7 +172,7 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="iccid",
         translation_key="iccid",
-        has_fn=_reports_port_status,
+        has_fn=_sim_fact(lambda port: _sim(port).iccid),
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda port: _sim(port).iccid,
@@ -162,6 +193,33 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         has_fn=lambda _client, port: port.slot_count > 1,
         value_fn=lambda port: None if port.slot is None else str(port.slot),
+    ),
+)
+
+SUB_DEVICE_SENSORS: tuple[GsmSubDeviceSensorDescription, ...] = (
+    GsmSubDeviceSensorDescription(
+        key="last_seen",
+        translation_key="last_seen",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=lambda sub: sub.last_seen is not None,
+        value_fn=lambda sub: sub.last_seen,
+    ),
+    GsmSubDeviceSensorDescription(
+        key="battery",
+        translation_key="battery",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        has_fn=lambda sub: sub.battery is not None,
+        value_fn=lambda sub: sub.battery,
+    ),
+    GsmSubDeviceSensorDescription(
+        key="app_version",
+        translation_key="app_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        has_fn=lambda sub: sub.firmware is not None,
+        value_fn=lambda sub: sub.firmware,
     ),
 )
 
@@ -236,6 +294,15 @@ async def async_setup_entry(
 
     add_new_sensors()
     entry.async_on_unload(coordinator.async_add_listener(add_new_sensors))
+    async_add_sub_device_entities(
+        entry,
+        async_add_entities,
+        lambda sub: (
+            GsmSubDeviceSensor(coordinator, description, sub.key)
+            for description in SUB_DEVICE_SENSORS
+            if description.has_fn(sub)
+        ),
+    )
 
 
 class GsmPortSensor(GsmPortEntity, SensorEntity):
@@ -270,3 +337,14 @@ class GsmGatewaySensor(GsmGatewayEntity, SensorEntity):
     @override
     def native_value(self) -> StateType | datetime:
         return self.entity_description.value_fn(self.coordinator)
+
+
+class GsmSubDeviceSensor(GsmSubDeviceEntity, SensorEntity):
+    """A sensor of a sub-device (aggregator, phone)."""
+
+    entity_description: GsmSubDeviceSensorDescription
+
+    @property
+    @override
+    def native_value(self) -> StateType | datetime:
+        return self.entity_description.value_fn(self.sub_device)

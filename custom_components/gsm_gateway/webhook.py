@@ -19,11 +19,20 @@ if TYPE_CHECKING:
 
 
 def async_webhook_url(hass: HomeAssistant, entry: ConfigEntry) -> str:
-    """The URL to set as the gateway's push target, or its path if none is known."""
+    """The URL to set as the gateway's push target, or its path if none is known.
+
+    A LAN gateway gets Home Assistant's internal address; a cloud service,
+    which calls from the internet, the external one.
+    """
     webhook_id = entry.data[CONF_WEBHOOK_ID]
+    on_lan = GatewayType(entry.data[CONF_GATEWAY_TYPE]).on_lan
     try:
+        if on_lan:
+            return webhook.async_generate_url(
+                hass, webhook_id, allow_external=False, allow_ip=True
+            )
         return webhook.async_generate_url(
-            hass, webhook_id, allow_external=False, allow_ip=True
+            hass, webhook_id, allow_internal=False, prefer_external=True
         )
     except NoURLAvailableError:
         return webhook.async_generate_path(webhook_id)

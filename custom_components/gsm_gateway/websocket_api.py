@@ -23,8 +23,9 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import probatio
 
 from .inbox import SIGNAL_INBOX_UPDATED, InboxMessage
-from .services import async_resolve_targets, async_send_sms, parse_numbers
-from .services_inbox import InboxScope, async_inbox_scopes, newest_first
+from .services import async_send_sms, parse_numbers
+from .services.common import async_resolve_targets
+from .services.inbox import InboxScope, async_inbox_scopes, newest_first
 
 SCOPE_FIELDS: dict[Any, Any] = {
     probatio.Optional("config_entry_id"): str,

@@ -169,6 +169,20 @@ def table(r: dict[str, Any]) -> str:
         f"{ov['send_100_requests']} in {ov['send_100_seconds']:.2f} s over "
         f"{ov['send_100_spans_used']} spans",
     )
+    sg = r["vendors"]["smsgateway24"]
+    for phones, requests in sg["poll_requests"].items():
+        _row(
+            rows,
+            f"SmsGateway24, {phones:>2} phones: requests per poll cycle "
+            "(idle / with the 5-minute phone list / following 1,000 sends)",
+            f"{requests} / {sg['poll_requests_with_phone_list'][phones]} / "
+            f"{sg['poll_requests_following_sends'][phones]}",
+        )
+    _row(
+        rows,
+        "SmsGateway24, one SMS to 1,000 numbers: requests (one addalotofsms)",
+        f"{sg['send_1000_requests']} in {sg['send_1000_seconds']:.2f} s",
+    )
     sections.append(("Other gateway types (client against its simulator)", rows))
 
     width = max(len(label) for _, rows in sections for label, _ in rows)

@@ -12,15 +12,20 @@ from typing import Any
 
 import aiohttp
 
-from custom_components.gsm_gateway.api import ClientConfig, SendRequest
+from custom_components.gsm_gateway.api import ClientConfig, GatewayClient, SendRequest
+from custom_components.gsm_gateway.api.http import Backoff
 from custom_components.gsm_gateway.api.openvox import OpenVoxClient
+from custom_components.gsm_gateway.api.smsgateway24 import SmsGateway24Client
 from simulator.openvox import OpenVoxSimulator
+from simulator.smsgateway24 import SmsGateway24Simulator
 
 
-async def _cycle(client: OpenVoxClient) -> int:
-    """Requests of one coordinator cycle."""
+async def _cycle(client: GatewayClient, inbox_mark: int | None = None) -> int:
+    """Requests of one coordinator cycle (the inbox above `inbox_mark` if given)."""
     before = client.requests_made
     await client.poll()
+    if inbox_mark is not None:
+        await client.fetch_inbox(inbox_mark)
     if client.has_pending_sends():
         await client.fetch_sms_statuses()
     return client.requests_made - before
@@ -57,6 +62,63 @@ async def openvox(session: aiohttp.ClientSession) -> dict[str, Any]:
     return figures
 
 
+class _Clock:
+    """The client's clock, moved by hand: five minutes pass in no time."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def smsgateway24(session: aiohttp.ClientSession) -> dict[str, Any]:
+    """Poll cycles for 1 and 20 phones (2 SIMs each); one SMS to 1,000 numbers."""
+    figures: dict[str, Any] = {
+        "poll_requests": {},
+        "poll_requests_with_phone_list": {},
+        "poll_requests_following_sends": {},
+    }
+    for phones in (1, 20):
+        sim = SmsGateway24Simulator(email="bench@example.com", password="x", phones=0)
+        for _ in range(phones):
+            sim.add_phone(sims=2)
+        await sim.start("127.0.0.1", 0)
+        clock = _Clock()
+        try:
+            client = SmsGateway24Client(
+                session,
+                ClientConfig(url=sim.url, username="bench@example.com", password="x"),
+                clock=clock,
+                backoff=Backoff(clock=clock),
+            )
+            await client.get_info()
+            await client.fetch_inbox(None)
+            clock.now += 60
+            figures["poll_requests"][str(phones)] = await _cycle(client, 0)
+            clock.now += 300  # the phone list is read every 5 minutes
+            figures["poll_requests_with_phone_list"][str(phones)] = await _cycle(
+                client, 0
+            )
+            numbers = tuple(f"+49151{n:07}" for n in range(1000))
+            started = time.monotonic()
+            result = await client.send_sms(SendRequest(numbers=numbers, text="x"))
+            seconds = time.monotonic() - started
+            clock.now += 60
+            figures["poll_requests_following_sends"][str(phones)] = await _cycle(
+                client, 0
+            )
+            if phones == 20:
+                figures["send_1000_requests"] = result.requests
+                figures["send_1000_seconds"] = round(seconds, 3)
+        finally:
+            await sim.stop()
+    return figures
+
+
 async def measure(session: aiohttp.ClientSession) -> dict[str, Any]:
     """Every other type's figures, by type."""
-    return {"openvox": await openvox(session)}
+    return {
+        "openvox": await openvox(session),
+        "smsgateway24": await smsgateway24(session),
+    }

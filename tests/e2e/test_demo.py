@@ -36,11 +36,11 @@ from .test_browser import UI_TIMEOUT_MS, VIEWPORT, Shots, browser  # noqa: F401
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 DEMO_URL = "http://127.0.0.1:8123"
-DEMO_DINSTAR = "http://127.0.0.1:8081"
-DEMO_OPENVOX = "http://127.0.0.1:8082"
+DEMO_PORTS = {"dinstar": 8081, "openvox": 8082, "smsgateway24": 8084}
+"""The simulators' ports in scripts/demo and _demo_setup's entries."""
 
 
-def _prepare(config: Path, ha_port: int, dinstar: str, openvox: str) -> dict[str, str]:
+def _prepare(config: Path, ha_port: int, ports: dict[str, int]) -> dict[str, str]:
     """The demo's folder, moved to free ports; the webhook id of each entry type."""
     done = subprocess.run(
         [str(ha_python()), "scripts/_demo_setup.py", str(config)],
@@ -57,7 +57,8 @@ def _prepare(config: Path, ha_port: int, dinstar: str, openvox: str) -> dict[str
     yaml.write_text(text, encoding="utf-8")
     entries = config / ".storage" / "core.config_entries"
     stored = entries.read_text(encoding="utf-8")
-    stored = stored.replace(DEMO_DINSTAR, dinstar).replace(DEMO_OPENVOX, openvox)
+    for kind, port in ports.items():
+        stored = stored.replace(f"{LOCAL}:{DEMO_PORTS[kind]}", f"{LOCAL}:{port}")
     entries.write_text(stored, encoding="utf-8")
     return webhooks
 
@@ -78,43 +79,51 @@ async def test_demo_opens_on_its_dashboard(
 ) -> None:
     """Log in as demo/demo: the GSM Gateway dashboard, messages, SIMs, no notice."""
     config = tmp_path / "demo"
-    ha_port, dinstar_port, openvox_port = free_port(), free_port(), free_port()
-    webhooks = _prepare(
-        config,
-        ha_port,
-        f"http://{LOCAL}:{dinstar_port}",
-        f"http://{LOCAL}:{openvox_port}",
-    )
+    ha_port = free_port()
+    ports = {kind: free_port() for kind in DEMO_PORTS}
+    webhooks = _prepare(config, ha_port, ports)
+    hooks = {
+        kind: f"http://{LOCAL}:{ha_port}/api/webhook/{w}"
+        for kind, w in webhooks.items()
+    }
     await asyncio.to_thread(
         new_simulator,
         sim_factory,
         tmp_path,
         serial="dbd2-0325-0044-0088",
         ports=8,
-        port=dinstar_port,
-        push_url=f"http://{LOCAL}:{ha_port}/api/webhook/{webhooks['dinstar']}",
+        port=ports["dinstar"],
+        push_url=hooks["dinstar"],
     )
-    openvox_process = _popen(
-        [
-            sys.executable,
-            "-m",
-            "simulator",
-            "--type",
-            "openvox",
-            "--ports",
-            "4",
-            "--host",
-            LOCAL,
-            "--port",
-            str(openvox_port),
-            "--sms-every",
-            "0",
-            "--seed",
-            "2",
+    # As scripts/demo starts them, but without SMS of their own accord.
+    extra = {
+        "openvox": ["--ports", "4"],
+        "smsgateway24": [
+            *("--password", "demo", "--phones", "2"),
+            *("--push-url", hooks["smsgateway24"]),
         ],
-        tmp_path / "openvox.log",
-        ROOT,
-    )
+    }
+    others = [
+        _popen(
+            [
+                sys.executable,
+                "-m",
+                "simulator",
+                "--type",
+                kind,
+                "--host",
+                LOCAL,
+                "--port",
+                str(ports[kind]),
+                "--sms-every",
+                "0",
+                *arguments,
+            ],
+            tmp_path / f"{kind}.log",
+            ROOT,
+        )
+        for kind, arguments in extra.items()
+    ]
     ha = HomeAssistantProcess(config, port=ha_port)
     context = None
     try:
@@ -154,4 +163,5 @@ async def test_demo_opens_on_its_dashboard(
         if context is not None:
             await context.close()
         ha.stop()
-        _stop(openvox_process, 15)
+        for process in others:
+            _stop(process, 15)

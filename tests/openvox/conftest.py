@@ -76,7 +76,7 @@ async def ha_client(
 ) -> TestClient:
     """Home Assistant's HTTP server, its address as the internal URL."""
     # Components with HTTP views first: the server's routes freeze when it starts.
-    for component in ("webhook", "diagnostics"):
+    for component in ("webhook", "diagnostics", "repairs"):
         assert await async_setup_component(hass, component, {})
     client = await hass_client_no_auth()
     await async_process_ha_core_config(

@@ -256,3 +256,32 @@ async def test_malformed_and_foreign_pushes(
     assert response.status == 400
     assert events == statuses == []
     assert openvox_loaded.runtime_data.coordinator.pushes_received == 0
+
+
+async def test_notify_entity_sends_through_its_span(
+    hass: HomeAssistant,
+    openvox: OpenVoxSimulator,
+    openvox_entry: MockConfigEntry,
+    ha_client: TestClient,
+) -> None:
+    """`notify.send_message` to a span's entity: its default recipients, that span."""
+    openvox_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        openvox_entry, options={"default_recipients": ["+4917012345"]}
+    )
+    assert await hass.config_entries.async_setup(openvox_entry.entry_id)
+    await hass.async_block_till_done()
+
+    await hass.services.async_call(
+        "notify",
+        "send_message",
+        {"entity_id": "notify.gsm_1_3_sms", "message": "Door open", "title": "Alarm"},
+        blocking=True,
+    )
+
+    (body,) = _sends(openvox)
+    assert (body["spans"], body["dest_num"], body["msg"]) == (
+        [4],
+        "+4917012345",
+        "Alarm\nDoor open",
+    )

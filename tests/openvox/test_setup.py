@@ -277,8 +277,8 @@ async def test_devices_and_entities(
         er.async_get(hass), openvox_loaded.entry_id
     )
     keys = sorted({e.translation_key or "" for e in entities})
-    assert "available" in keys
-    assert "notify" not in keys
+    # Per span: availability, the last SMS and a notify entity to send with.
+    assert {"available", "last_sms", "sms"} <= set(keys)
     assert not {"signal_strength", "registration", "gprs", "imei"} & set(keys)
 
     available = "binary_sensor.gsm_1_2_available"

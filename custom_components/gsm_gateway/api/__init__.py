@@ -55,7 +55,11 @@ from .models import (
     UssdReply,
 )
 
-SUPPORTED_TYPES: tuple[GatewayType, ...] = (GatewayType.DINSTAR, GatewayType.OPENVOX)
+SUPPORTED_TYPES: tuple[GatewayType, ...] = (
+    GatewayType.DINSTAR,
+    GatewayType.OPENVOX,
+    GatewayType.SMSGATEWAY24,
+)
 """The gateway types with a working client; the config flow lists only these."""
 
 
@@ -89,6 +93,10 @@ def create_client(
         from .openvox import OpenVoxClient  # noqa: PLC0415
 
         return OpenVoxClient(session, config, timezone=config.timezone)
+    if gateway_type is GatewayType.SMSGATEWAY24:
+        from .smsgateway24 import SmsGateway24Client  # noqa: PLC0415
+
+        return SmsGateway24Client(session, config, timezone=config.timezone)
     raise GatewayNotSupportedError(f"gateway type {gateway_type}")
 
 

@@ -38,6 +38,10 @@ class GatewayClient(ABC):
     max_numbers_per_request: int = 1
     """How many recipients one send request may carry."""
 
+    push_optional: bool = False
+    """Pushes only make news arrive sooner: polling alone misses nothing, so
+    no repair issue is raised when they never come (a plan without webhooks)."""
+
     requests_made: int = 0
     """HTTP requests sent so far (for the polling budget, SPEC §8)."""
 
@@ -141,6 +145,26 @@ class GatewayClient(ABC):
     async def send_telegram(self, text: str) -> None:
         """Send `text` to the account owner through the service's Telegram bot."""
         raise self._unsupported(Capability.TELEGRAM)
+
+    async def create_contact_list(self, name: str) -> str:
+        """Create a contact list on the service; return its id."""
+        raise self._unsupported(Capability.CONTACT_LISTS)
+
+    async def add_contact(self, list_id: str, number: str, name: str | None) -> str:
+        """Add a contact to a list on the service; return the contact's id."""
+        raise self._unsupported(Capability.CONTACT_LISTS)
+
+    async def send_newsletter(
+        self,
+        list_ids: Sequence[str],
+        text: str,
+        *,
+        title: str,
+        send_at: datetime | None = None,
+        port: int | None = None,
+    ) -> str:
+        """Send `text` to every contact of the lists, from `port`; return its id."""
+        raise self._unsupported(Capability.CONTACT_LISTS)
 
     async def read_push_settings(self) -> dict[str, Any] | None:
         """The gateway's own push settings, to put back later; None where unreadable.

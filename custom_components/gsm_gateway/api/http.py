@@ -19,14 +19,16 @@ and some lock the account after a few.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 import hashlib
 import json
 import logging
 import re
 import secrets
+import time
 from typing import Any, Final
+from urllib.parse import urlencode
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -170,21 +172,27 @@ class HttpClient:
         *,
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
+        form: Mapping[str, str] | None = None,
     ) -> HttpResponse:
         """Send one API call, authenticating as the gateway asks.
 
+        The body is `json_body` as JSON, or `form` as an HTML form
+        (`application/x-www-form-urlencoded`, what PHP services read as `$_POST`).
         Raises `GatewayConnectionError` when the gateway cannot be reached or
         times out, `GatewayAuthError` when it refuses the credentials, and
         `HttpStatusError` for any other HTTP error status.
         """
         url = self.url_for(path, params)
-        body = (
-            None
-            if json_body is None
-            else json.dumps(json_body, ensure_ascii=False).encode()
-        )
+        body: bytes | None = None
+        content_type: str | None = None
+        if json_body is not None:
+            body = json.dumps(json_body, ensure_ascii=False).encode()
+            content_type = "application/json"
+        elif form is not None:
+            body = urlencode(dict(form)).encode()
+            content_type = "application/x-www-form-urlencoded"
         async with self._lock:
-            response = await self._authenticated(method, url, body)
+            response = await self._authenticated(method, url, body, content_type)
         if response.status in (401, 403):
             raise GatewayAuthError(
                 "wrong username or password"
@@ -202,17 +210,20 @@ class HttpClient:
         *,
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
+        form: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one API call and decode its JSON answer."""
-        response = await self.request(method, path, params=params, json_body=json_body)
+        response = await self.request(
+            method, path, params=params, json_body=json_body, form=form
+        )
         return response.json()
 
     async def _authenticated(
-        self, method: str, url: URL, body: bytes | None
+        self, method: str, url: URL, body: bytes | None, content_type: str | None
     ) -> HttpResponse:
         """Send, answering at most one challenge (see the module docstring)."""
         sent = self._authorization(method, url, body)
-        response = await self._send(method, url, body, sent)
+        response = await self._send(method, url, body, sent, content_type)
         if response.status != 401:
             if self._digest is not None and sent is not None:
                 self._digest.proven = True
@@ -220,7 +231,7 @@ class HttpClient:
         if self._username is None or not self._learn(response, sent is not None):
             return response
         retried = self._authorization(method, url, body)
-        response = await self._send(method, url, body, retried)
+        response = await self._send(method, url, body, retried, content_type)
         if response.status != 401 and self._digest is not None:
             self._digest.proven = True
         return response
@@ -286,14 +297,19 @@ class HttpClient:
         )
 
     async def _send(
-        self, method: str, url: URL, body: bytes | None, authorization: str | None
+        self,
+        method: str,
+        url: URL,
+        body: bytes | None,
+        authorization: str | None,
+        content_type: str | None,
     ) -> HttpResponse:
         """Send one HTTP request; map transport failures onto our errors."""
         headers = {"Accept": "application/json"}
         if authorization is not None:
             headers["Authorization"] = authorization
-        if body is not None:
-            headers["Content-Type"] = "application/json"
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         self.requests_made += 1
         try:
             async with self._session.request(
@@ -383,3 +399,57 @@ def _digest_header(
 def _quote(value: str) -> str:
     """Escape a value for a quoted-string."""
     return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+class Backoff:
+    """Growing pauses after failures, so a cloud service is never retried in a storm.
+
+    After the n-th failure in a row no request goes out for
+    `first * 2 ** (n - 1)` seconds (at most `longest`); `check` raises while
+    the pause lasts, and a success ends it (SPEC §8).
+    """
+
+    def __init__(
+        self,
+        *,
+        first: float = 30.0,
+        longest: float = 900.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.first = first
+        self.longest = longest
+        # Looked up at each call, so that a patched clock (tests) is seen.
+        self._clock = clock or (lambda: time.monotonic())  # noqa: PLW0108
+        self.failures = 0
+        self._until = 0.0
+        self._allowed = False
+
+    @property
+    def remaining(self) -> float:
+        """Seconds left of the current pause (0 when requests may go out)."""
+        return max(0.0, self._until - self._clock())
+
+    def allow_once(self) -> None:
+        """Let the next request out even within a pause (a lookup after a failure)."""
+        self._allowed = True
+
+    def check(self) -> None:
+        """Raise `GatewayConnectionError` while a pause lasts."""
+        if self._allowed:
+            self._allowed = False
+            return
+        if (left := self.remaining) > 0:
+            raise GatewayConnectionError(
+                f"{self.failures} failures in a row: next try in {left:.0f} s"
+            )
+
+    def failed(self) -> None:
+        """Count a failure and start the next, longer pause."""
+        self.failures += 1
+        pause = min(self.first * 2 ** (self.failures - 1), self.longest)
+        self._until = self._clock() + pause
+
+    def succeeded(self) -> None:
+        """End the pauses: the service answers again."""
+        self.failures = 0
+        self._until = 0.0

@@ -54,6 +54,8 @@ class Capability(StrEnum):
     SCHEDULED_SEND = "scheduled_send"
     PORT_STATUS = "port_status"
     """Ports report their module and SIM: registration, signal, IMEI, numbers."""
+    CONTACT_LISTS = "contact_lists"
+    """Contact lists kept by the service, and newsletters sent to them."""
 
 
 class Registration(StrEnum):

@@ -1,6 +1,6 @@
 """The inbox's actions (SPEC §4): `list_messages` and `mark_read`, any gateway type.
 
-They read and mark the inbox of `inbox.py`, never the gateway's own store.
+They read and mark the inbox of `..inbox`, never the gateway's own store.
 With no target they cover every loaded gateway; a gateway device or
 `config_entry_id` covers that gateway, a port/SIM device that SIM's messages.
 """
@@ -26,10 +26,10 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import probatio
 
-from .const import DOMAIN
-from .coordinator import GsmGatewayConfigEntry
-from .inbox import RECEIVED, SENT, Conversation, Inbox, InboxMessage
-from .services import TARGET_FIELDS, async_resolve_targets
+from ..const import DOMAIN
+from ..coordinator import GsmGatewayConfigEntry
+from ..inbox import RECEIVED, SENT, Conversation, Inbox, InboxMessage
+from .common import TARGET_FIELDS, async_resolve_targets
 
 SERVICE_LIST_MESSAGES = "list_messages"
 SERVICE_MARK_READ = "mark_read"
@@ -182,7 +182,7 @@ async def _async_mark_read(call: ServiceCall) -> None:
 
 
 @callback
-def async_setup_inbox_services(hass: HomeAssistant) -> None:
+def async_register(hass: HomeAssistant) -> None:
     """Register the inbox's actions, once for every entry."""
     hass.services.async_register(
         DOMAIN,

@@ -1,0 +1,1 @@
+"""SmsGateway24 through Home Assistant, against the simulated cloud."""
