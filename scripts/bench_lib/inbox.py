@@ -2,9 +2,9 @@
 
 - Writes under a burst: the inbox file of the push gateway is watched (its
   inode changes with every atomic write) while the bursts run, and one write
-  of the resulting file is timed here the way `Store` makes it: the JSON
-  built and encoded in Home Assistant's loop, written atomically (temporary
-  file, fsync, rename) in its executor.
+  of the resulting file is timed here the way the inbox and `Store` make it:
+  the rows turned into JSON values and encoded (in Home Assistant's loop),
+  written atomically (temporary file, fsync, rename; in its executor).
 - Push → message shown in the card: the end-to-end harness's Home Assistant
   (with its frontend) and Dinstar simulator process, a dashboard with the
   card in Debian's headless Chromium; each push's text is looked for in the
@@ -83,22 +83,28 @@ class InboxWrites:
 
 def write_cost(path: Path, repeat: int = 20) -> dict[str, Any]:
     """One write of this inbox file, as `Store` makes it: encode, then atomic write."""
+    from custom_components.gsm_gateway.inbox import InboxMessage  # noqa: PLC0415
+
     data = json.loads(path.read_text(encoding="utf-8"))
-    rows = len(data["data"]["messages"])
-    encode, write = [], []
+    rows = [InboxMessage.from_store(row) for row in data["data"]["messages"]]
+    build, encode, write = [], [], []
     with tempfile.TemporaryDirectory() as folder:
         target = str(Path(folder) / "inbox")
         for _ in range(repeat):
+            start = time.perf_counter()
+            data["data"]["messages"] = [row.to_store() for row in rows]
             t0 = time.perf_counter()
-            _mode, text = json_helper.prepare_save_json(data)
+            mode, text = json_helper.prepare_save_json(data)
             t1 = time.perf_counter()
-            write_utf8_file_atomic(target, text, private=True)
+            write_utf8_file_atomic(target, text, private=True, mode=mode)
             t2 = time.perf_counter()
+            build.append((t0 - start) * 1000)
             encode.append((t1 - t0) * 1000)
             write.append((t2 - t1) * 1000)
     return {
-        "rows": rows,
+        "rows": len(rows),
         "kib": round(path.stat().st_size / 1024, 1),
+        "build_ms": round(statistics.median(build), 2),
         "encode_ms": round(statistics.median(encode), 2),
         "write_ms": round(statistics.median(write), 2),
     }

@@ -566,7 +566,7 @@ class GsmGatewayInboxCard extends HTMLElement {
                 ? ` · <span class="status ${escapeHtml(m.status)}">${escapeHtml(t(`status.${m.status}`))}</span>`
                 : "";
             return `
-              <div class="message ${m.direction}" data-status="${escapeHtml(m.status ?? "")}">
+              <div class="message ${escapeHtml(m.direction)}" data-status="${escapeHtml(m.status ?? "")}">
                 <div class="bubble">${escapeHtml(m.text)}</div>
                 <div class="meta">${escapeHtml(meta.join(" · "))}${status}</div>
               </div>`;
