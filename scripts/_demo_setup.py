@@ -45,6 +45,9 @@ DEMO_GATEWAYS: list[dict[str, Any]] = [
             "username": "admin",
             "password": "admin",
         },
+        # The simulator answers *102# like a Ukrainian operator: each SIM's
+        # balance sensor fills on its schedule or its Check balance button.
+        "options": {"balance_code": "*102#", "balance_interval": 24},
     },
     {
         "gateway_type": "openvox",
@@ -68,6 +71,12 @@ DEMO_GATEWAYS: list[dict[str, Any]] = [
         },
     },
 ]
+
+DEMO_CONTACTS = [
+    ("demo-anna", "Anna", "+4917612345678"),
+    ("demo-taras", "Taras", "+380501234567"),
+]
+"""Senders of the simulators' messages, so events and the inbox show names."""
 
 CONFIGURATION_YAML = """\
 # Home Assistant demo for the GSM Gateway integration (written by scripts/demo).
@@ -290,6 +299,7 @@ def ensure_dashboard(storage: Path) -> None:
 def seed_inbox(storage: Path, entry_id: str) -> None:
     """A few messages in a new entry's inbox."""
     now = datetime.now(UTC)
+    names = {number: name for _key, name, number in DEMO_CONTACTS}
     rows = []
     for index, (ago, direction, number, text, port, status, read) in enumerate(
         SEED_MESSAGES, start=1
@@ -300,7 +310,7 @@ def seed_inbox(storage: Path, entry_id: str) -> None:
                 "id": index,
                 "direction": direction,
                 "number": number,
-                "name": None,
+                "name": names.get(number),
                 "text": text,
                 "timestamp": when,
                 "added": when,
@@ -355,7 +365,7 @@ def ensure_entries(storage: Path) -> list[tuple[str, str]]:
                 "entry_id": entry_id,
                 "minor_version": 1,
                 "modified_at": now,
-                "options": {},
+                "options": dict(gateway.get("options", {})),
                 "pref_disable_new_entities": False,
                 "pref_disable_polling": False,
                 "source": "user",
@@ -378,6 +388,18 @@ def ensure_entries(storage: Path) -> list[tuple[str, str]]:
     return found
 
 
+def ensure_contacts(storage: Path) -> None:
+    """A few contacts, once (the user's own list is never touched)."""
+    path = storage / f"{DOMAIN}.contacts"
+    if path.exists():
+        return
+    contacts = [
+        {"id": contact_id, "name": name, "number": number}
+        for contact_id, name, number in DEMO_CONTACTS
+    ]
+    write_store(path, f"{DOMAIN}.contacts", 1, 1, {"contacts": contacts})
+
+
 def main() -> None:
     """Prepare the configuration directory given as the only argument."""
     config = Path(sys.argv[1]).resolve()
@@ -396,6 +418,7 @@ def main() -> None:
 
     ensure_user(config, storage)
     ensure_onboarded(storage)
+    ensure_contacts(storage)
     ensure_dashboard(storage)
     for gateway_type, webhook_id in ensure_entries(storage):
         print(gateway_type, webhook_id)

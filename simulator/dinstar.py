@@ -90,6 +90,13 @@ DEFAULT_USSD_REPLIES = {
     "*101#": "Your tariff: Smart M. Next payment: 15.00 EUR on the 1st.",
     "*111#": "1. Balance\n2. Internet packs\n3. Tariffs\n0. Exit",
     "*121#": "Internet: 14.2 GB of 20 GB left, valid 12 days.",
+    # Balance replies as operators word them, for the balance sensor's parser:
+    # decimal comma or point, amount before or after the currency.
+    "*102#": "Ваш баланс: 12,50 грн. Дякуємо, що ви з нами!",
+    "*103#": "尊敬的客户，您的余额为45.60元。",  # noqa: RUF001
+    "*104#": "Баланс: 1 234,56 руб. Тариф «Мой онлайн».",  # noqa: RUF001
+    "*105#": "Balance: 3.20 EUR",
+    "*106#": "Service temporarily unavailable. Try again later.",
 }
 
 _RESULT_KEYS = ("port", "number", "time", "status", "count", "succ_count", "ref_id")

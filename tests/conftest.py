@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from aiohttp.test_utils import TestClient
 from homeassistant.core import HomeAssistant
@@ -28,6 +30,17 @@ WEBHOOK_ID = "0123456789abcdef0123456789abcdef"
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load custom_components/ in every test."""
+
+
+@pytest.fixture(autouse=True)
+def blueprints_in_tmp(tmp_path: Path) -> Generator[Path]:
+    """Blueprints are put in a test's own folder, never in the test harness's."""
+    root = tmp_path / "blueprints"
+    with patch(
+        "custom_components.gsm_gateway.blueprint_setup.blueprints_root",
+        return_value=root,
+    ):
+        yield root
 
 
 @pytest.fixture

@@ -451,13 +451,24 @@ async def test_reconfigure_to_another_gateway(
     assert config_entry.data[CONF_URL] == simulator.url
 
 
+async def open_settings(hass: HomeAssistant, result: Any) -> Any:
+    """From the options menu to the entry's settings form."""
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["settings", "contacts"]
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+
+
 async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> None:
     config_entry.add_to_hass(hass)
 
     result = await hass.config_entries.options.async_init(config_entry.entry_id)
 
+    result = await open_settings(hass, result)
+
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "settings"
     assert suggested_values(result) == {
         CONF_SCAN_INTERVAL: 30,
         CONF_DEFAULT_RECIPIENTS: "",
@@ -485,6 +496,8 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
     }
 
     result = await hass.config_entries.options.async_init(config_entry.entry_id)
+
+    result = await open_settings(hass, result)
     assert suggested_values(result) == {
         CONF_SCAN_INTERVAL: 120,
         CONF_DEFAULT_RECIPIENTS: "+491701234567, 112, +441632960961",
@@ -498,6 +511,7 @@ async def test_options_reject_what_is_not_a_number(
 ) -> None:
     config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    result = await open_settings(hass, result)
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -567,6 +581,8 @@ async def test_options_read_recipients_stored_as_text(
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
 
+    result = await open_settings(hass, result)
+
     assert suggested_values(result) == {
         CONF_SCAN_INTERVAL: 45,
         CONF_DEFAULT_RECIPIENTS: "+4917012345",
@@ -602,7 +618,7 @@ async def test_every_message_of_the_flow_is_translated(hass: HomeAssistant) -> N
     for reason in ("already_configured", "unique_id_mismatch"):
         assert f"{prefix}.abort.{reason}" in config
     for field in (CONF_SCAN_INTERVAL, CONF_DEFAULT_RECIPIENTS):
-        assert f"component.{DOMAIN}.options.step.init.data_description.{field}" in (
+        assert f"component.{DOMAIN}.options.step.settings.data_description.{field}" in (
             options
         )
     assert f"component.{DOMAIN}.options.error.invalid_number" in options

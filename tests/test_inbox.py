@@ -401,3 +401,31 @@ async def test_rows_not_understood_are_dropped(
     await hass.async_block_till_done()
 
     assert [m["text"] for m in await _list(hass)] == ["kept"]
+
+
+async def test_contact_names(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    simulator: DinstarSimulator,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Rows carry the contact's name, received and sent (SPEC §12)."""
+    hass_storage[f"{DOMAIN}.contacts"] = {
+        "version": 1,
+        "data": {"contacts": [{"id": "a1", "name": "Anna", "number": "+491701234567"}]},
+    }
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    await simulator.receive_sms(0, "0049 170 1234567", "hello", push=False)
+    await config_entry.runtime_data.coordinator.async_refresh()
+    await call(
+        hass,
+        "send_sms",
+        {"config_entry_id": config_entry.entry_id, "number": "Anna", "message": "hi"},
+    )
+
+    assert [(m["direction"], m["name"]) for m in await _list(hass)] == [
+        ("sent", "Anna"),
+        ("received", "Anna"),
+    ]

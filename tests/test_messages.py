@@ -78,10 +78,12 @@ async def test_poll_fires_each_message_once(
         "port",
         "sim_number",
         "sender",
+        "sender_name",
         "text",
         "timestamp",
         "message_id",
     }
+    assert data["sender_name"] is None
 
 
 async def test_push_then_poll_fires_once(

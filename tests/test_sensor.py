@@ -189,7 +189,10 @@ async def test_balance_appears_when_reported(
     coordinator.async_set_updated_data(replace(coordinator.data, ports=ports))
     await hass.async_block_till_done()
 
-    assert _state(hass, "sensor.port_2_balance") == "12.50 EUR"
+    assert _state(hass, "sensor.port_2_balance") == "12.5"
+    state = hass.states.get("sensor.port_2_balance")
+    assert state is not None
+    assert state.attributes["reply"] == "12.50 EUR"
     assert hass.states.get("sensor.port_3_balance") is None
 
 

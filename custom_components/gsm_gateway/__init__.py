@@ -14,14 +14,19 @@ from homeassistant.util import dt as dt_util
 
 from . import notify
 from .api import ClientConfig, GatewayType, create_client
+from .balance import BalanceMonitor, balance_store_key
+from .blueprint_setup import async_place_blueprints
 from .const import CONF_GATEWAY_TYPE, DOMAIN, STORAGE_VERSION
+from .contacts import async_get_contacts
 from .coordinator import (
     GsmGatewayConfigEntry,
     GsmGatewayCoordinator,
     GsmGatewayRuntimeData,
 )
+from .counters import async_setup_counters, counters_store_key
 from .frontend import async_register_card
 from .inbox import async_remove_inbox
+from .llm_api import async_register_llm_api
 from .push_target import async_point_push, async_restore_push
 from .services import async_setup_services
 from .webhook import async_register_webhook
@@ -41,8 +46,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, once for all entries."""
+    """Register the actions, once for all entries; put the blueprints in place."""
     async_setup_services(hass)
+    async_register_llm_api(hass)
+    await async_place_blueprints(hass)
     async_setup_websocket_api(hass)
     await async_register_card(hass)
     return True
@@ -64,6 +71,8 @@ def client_config(entry: GsmGatewayConfigEntry) -> ClientConfig:
 
 async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -> bool:
     """Connect to the gateway, then listen for its pushes."""
+    # Loaded before anything fires: events carry the sender's contact name.
+    await async_get_contacts(hass)
     config = client_config(entry)
     client = create_client(
         GatewayType(entry.data[CONF_GATEWAY_TYPE]),
@@ -71,8 +80,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -
         config,
     )
     coordinator = GsmGatewayCoordinator(hass, entry, client)
+    counters = await async_setup_counters(hass, entry, coordinator)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = GsmGatewayRuntimeData(client=client, coordinator=coordinator)
+    balance = BalanceMonitor(hass, entry, coordinator)
+    entry.runtime_data = GsmGatewayRuntimeData(
+        client=client, coordinator=coordinator, counters=counters, balance=balance
+    )
+    await balance.async_start()
     async_register_webhook(hass, entry, coordinator)
     entry.runtime_data.kept_push_settings = await async_point_push(hass, entry, client)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -100,6 +114,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) 
     await Store[dict[str, Any]](
         hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.messages"
     ).async_remove()
+    for key in (counters_store_key(entry.entry_id), balance_store_key(entry.entry_id)):
+        await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
     await async_remove_inbox(hass, entry.entry_id)
 
 

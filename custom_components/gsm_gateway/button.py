@@ -1,4 +1,4 @@
-"""Buttons: restart a port's radio module."""
+"""Buttons: restart a port's radio module, check a SIM's balance."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Capability
+from .balance import async_add_balance_buttons
 from .coordinator import GsmGatewayConfigEntry
 from .entity import GsmPortEntity, async_add_port_entities
 from .helpers import gateway_command
@@ -30,7 +31,11 @@ async def async_setup_entry(
     entry: GsmGatewayConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a reset button to each port, where the gateway can reset modules."""
+    """Add a reset button to each port, where the gateway can reset modules.
+
+    And a `check_balance` button where the entry checks balances by USSD.
+    """
+    async_add_balance_buttons(entry, async_add_entities)
     coordinator = entry.runtime_data.coordinator
     if not entry.runtime_data.client.supports(Capability.RESET):
         return

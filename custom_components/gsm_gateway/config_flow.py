@@ -47,6 +47,13 @@ from .api import (
     GatewayType,
     create_client,
 )
+from .balance_flow import (
+    BALANCE_FIELDS,
+    CONF_BALANCE_PATTERN,
+    balance_keys,
+    balance_options,
+    offers_balance,
+)
 from .const import (
     CONF_DEFAULT_RECIPIENTS,
     CONF_GATEWAY_TYPE,
@@ -57,6 +64,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .contacts_flow import ContactsOptionsFlowMixin
 from .helpers import default_scan_interval
 from .inbox import DEFAULT_MAX_DAYS, DEFAULT_MAX_MESSAGES
 from .push_target import reachable_webhook_url
@@ -529,10 +537,18 @@ def _account_data(
     return {CONF_URL: url, CONF_EMAIL: email, CONF_PASSWORD: user_input[CONF_PASSWORD]}
 
 
-class GsmGatewayOptionsFlow(OptionsFlowWithReload):
-    """Poll interval, the numbers the notify entities send to, the inbox's bounds."""
+class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
+    """The entry's settings (inbox bounds included), and the integration's contacts."""
 
     async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The entry's own settings, or the contact list shared by all entries."""
+        return self.async_show_menu(
+            step_id="init", menu_options=["settings", "contacts"]
+        )
+
+    async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and check the options."""
@@ -547,12 +563,17 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
             except ValueError as err:
                 errors[CONF_DEFAULT_RECIPIENTS] = "invalid_number"
                 placeholders["number"] = str(err)
-            else:
+            try:
+                balance = balance_options(user_input)
+            except re.error:
+                errors[CONF_BALANCE_PATTERN] = "invalid_pattern"
+            if not errors:
                 return self.async_create_entry(
                     data={
-                        **options,
+                        **{k: v for k, v in options.items() if k not in balance_keys},
                         CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
                         CONF_DEFAULT_RECIPIENTS: recipients,
+                        **balance,
                         CONF_INBOX_MAX_MESSAGES: int(
                             user_input[CONF_INBOX_MAX_MESSAGES]
                         ),
@@ -571,6 +592,7 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
                 CONF_DEFAULT_RECIPIENTS: _recipients_text(
                     options.get(CONF_DEFAULT_RECIPIENTS)
                 ),
+                **{k: options[k] for k in balance_keys if k in options},
                 CONF_INBOX_MAX_MESSAGES: options.get(
                     CONF_INBOX_MAX_MESSAGES, DEFAULT_MAX_MESSAGES
                 ),
@@ -578,7 +600,7 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
             }
 
         return self.async_show_form(
-            step_id="init",
+            step_id="settings",
             data_schema=self.add_suggested_values_to_schema(
                 probatio.Schema(
                     {
@@ -594,6 +616,7 @@ class GsmGatewayOptionsFlow(OptionsFlowWithReload):
                         probatio.Optional(CONF_DEFAULT_RECIPIENTS): TextSelector(
                             TextSelectorConfig(type=TextSelectorType.TEXT)
                         ),
+                        **(BALANCE_FIELDS if offers_balance(self.config_entry) else {}),
                         probatio.Optional(
                             CONF_INBOX_MAX_MESSAGES, default=DEFAULT_MAX_MESSAGES
                         ): _box(*INBOX_MESSAGES_RANGE),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import time
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -42,6 +42,7 @@ from .const import (
     ATTR_NUMBER,
     ATTR_PORT,
     ATTR_SENDER,
+    ATTR_SENDER_NAME,
     ATTR_SIM_NUMBER,
     ATTR_STATE,
     ATTR_STATUS,
@@ -59,10 +60,15 @@ from .const import (
     LOGGER,
     PUSH_SILENCE_REPAIR_AFTER,
 )
+from .contacts import sender_name
 from .helpers import default_scan_interval
 from .inbox import DEFAULT_MAX_DAYS, DEFAULT_MAX_MESSAGES, Inbox
-from .messages import MessageTracker
+from .messages import Fact, MessageTracker
 from .webhook import async_webhook_url
+
+if TYPE_CHECKING:
+    from .balance import BalanceMonitor
+    from .counters import SmsCounters
 
 RECENT_FACT_SECONDS = 300
 """A fact without an id seen again within this window is the same fact."""
@@ -74,6 +80,8 @@ class GsmGatewayRuntimeData:
 
     client: GatewayClient
     coordinator: GsmGatewayCoordinator
+    counters: SmsCounters
+    balance: BalanceMonitor
     kept_push_settings: dict[str, Any] | None = None
     """The gateway's own push settings, put back when the entry is removed."""
 
@@ -152,6 +160,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 CONF_INBOX_MAX_MESSAGES, DEFAULT_MAX_MESSAGES
             ),
             max_days=entry.options.get(CONF_INBOX_MAX_DAYS, DEFAULT_MAX_DAYS),
+            name_for=lambda number: sender_name(hass, number, None),
         )
         self.last_push: datetime | None = None
         self.last_push_kind: str | None = None
@@ -163,6 +172,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         self._sub_devices: dict[str, str] = {}
         self._recent_facts: dict[tuple[Any, ...], float] = {}
         self._push_listeners: list[CALLBACK_TYPE] = []
+        self.fact_listeners: list[Callable[[Fact, Port | None], None]] = []
+        """Called with each incoming SMS and send status as it fires (counters)."""
 
     @override
     async def _async_setup(self) -> None:
@@ -332,8 +343,15 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
 
     @callback
     def _fire_sms(self, message: InboundSms) -> None:
-        self.inbox.async_received(message)
         port = self.port_by_number(message.port)
+        name = sender_name(
+            self.hass,
+            message.sender,
+            message.imsi or (port.sim.imsi if port and port.sim else None),
+        )
+        self.inbox.async_received(message, name)
+        for listener in self.fact_listeners:
+            listener(message, port)
         self.hass.bus.async_fire(
             EVENT_SMS_RECEIVED,
             {
@@ -344,6 +362,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                     port.sim.phone_number if port is not None and port.sim else None
                 ),
                 ATTR_SENDER: message.sender,
+                ATTR_SENDER_NAME: name,
                 ATTR_TEXT: message.text,
                 ATTR_TIMESTAMP: message.timestamp.isoformat(),
                 ATTR_MESSAGE_ID: message.message_id,
@@ -354,6 +373,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     def _fire_status(self, update: SmsStatusUpdate) -> None:
         self.inbox.async_status(update)
         port = self.port_by_number(update.port)
+        for listener in self.fact_listeners:
+            listener(update, port)
         self.hass.bus.async_fire(
             EVENT_SMS_STATUS,
             {

@@ -18,6 +18,7 @@ from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_PORT,
     ATTR_SENDER,
+    ATTR_SENDER_NAME,
     ATTR_TEXT,
     ATTR_TIMESTAMP,
     EVENT_SMS_RECEIVED,
@@ -51,7 +52,7 @@ async def async_setup_entry(
 
 
 class GsmLastSmsEvent(GsmPortEntity, EventEntity):
-    """Fires `received` with sender, text and timestamp for each SMS of its port."""
+    """Fires `received` with sender, its name, text and timestamp for each SMS of its port."""
 
     def __init__(self, coordinator: GsmGatewayCoordinator, port: Port) -> None:
         super().__init__(coordinator, LAST_SMS, port.key)
@@ -80,6 +81,7 @@ class GsmLastSmsEvent(GsmPortEntity, EventEntity):
             EVENT_RECEIVED,
             {
                 ATTR_SENDER: event.data[ATTR_SENDER],
+                ATTR_SENDER_NAME: event.data.get(ATTR_SENDER_NAME),
                 ATTR_TEXT: event.data[ATTR_TEXT],
                 ATTR_TIMESTAMP: event.data[ATTR_TIMESTAMP],
             },

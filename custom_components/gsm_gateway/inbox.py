@@ -22,7 +22,7 @@ answers. Bounds (count, age) drop the oldest rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import re
@@ -177,6 +177,7 @@ class Inbox:
         *,
         max_messages: int = DEFAULT_MAX_MESSAGES,
         max_days: int = DEFAULT_MAX_DAYS,
+        name_for: Callable[[str], str | None] = lambda _number: None,
     ) -> None:
         self._hass = hass
         self._entry_id = entry_id
@@ -185,6 +186,8 @@ class Inbox:
         )
         self.max_messages = max_messages
         self.max_age = timedelta(days=max_days)
+        self._name_for = name_for
+        """The contact name of a number Home Assistant sends to (SPEC §12)."""
         self._rows: list[InboxMessage] = []
         self._sent: dict[str, InboxMessage] = {}
         """Sent rows by the gateway's message id, for their status facts."""
@@ -272,6 +275,7 @@ class Inbox:
                 port=message.port,
                 message_id=message.message_id,
                 status=message.status,
+                name=self._name_for(message.number),
             )
 
     @callback

@@ -90,6 +90,7 @@ def fact_to_record(fact: Fact) -> dict[str, Any]:
         "port": fact.port,
         "status": fact.status.value,
         "sequence": fact.sequence,
+        "parts": fact.parts,
     }
 
 
@@ -114,6 +115,7 @@ def fact_from_record(record: Mapping[str, Any]) -> Fact:
         status=SmsStatus(record["status"]),
         timestamp=None if timestamp is None else datetime.fromisoformat(timestamp),
         sequence=record["sequence"],
+        parts=record.get("parts"),
     )
 
 

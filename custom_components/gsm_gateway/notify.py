@@ -34,6 +34,7 @@ import probatio
 
 from .api import Capability, Encoding, Port
 from .const import CONF_DEFAULT_RECIPIENTS, DOMAIN
+from .contacts import async_get_contacts
 from .coordinator import GsmGatewayConfigEntry
 from .entity import GsmPortEntity, async_add_port_entities
 from .services import Target, async_send_sms, parse_numbers
@@ -216,7 +217,8 @@ class GsmGatewayNotificationService(BaseNotificationService):
                 translation_placeholders={"error": str(err)},
             ) from err
         if targets := kwargs.get(ATTR_TARGET):
-            numbers = parse_numbers(targets)
+            contacts = await async_get_contacts(self.hass)
+            numbers = parse_numbers(contacts.resolve(cv.ensure_list(targets)))
         elif not (numbers := default_recipients(entry)):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,

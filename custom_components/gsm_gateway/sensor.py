@@ -32,11 +32,14 @@ from .api import (
     Sim,
     SubDevice,
 )
+from .balance import async_add_balance_sensors
 from .coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator
+from .counters import counter_sensors
 from .entity import (
     GsmGatewayEntity,
     GsmPortEntity,
     GsmSubDeviceEntity,
+    async_add_port_entities,
     async_add_sub_device_entities,
 )
 
@@ -140,12 +143,6 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
         translation_key="operator",
         has_fn=lambda _client, port: _sim(port).operator is not None,
         value_fn=lambda port: _sim(port).operator,
-    ),
-    GsmPortSensorDescription(
-        key="balance",
-        translation_key="balance",
-        has_fn=lambda _client, port: _sim(port).balance is not None,
-        value_fn=lambda port: _sim(port).balance,
     ),
     GsmPortSensorDescription(
         key="network_type",
@@ -279,7 +276,7 @@ async def async_setup_entry(
 
     @callback
     def add_new_sensors() -> None:
-        """Ports that appear later, and values a SIM starts reporting (balance)."""
+        """Ports that appear later, and values a SIM starts reporting (operator)."""
         new: list[GsmPortSensor] = []
         for port in coordinator.data.ports.values():
             for description in PORT_SENSORS:
@@ -294,6 +291,12 @@ async def async_setup_entry(
 
     add_new_sensors()
     entry.async_on_unload(coordinator.async_add_listener(add_new_sensors))
+    async_add_port_entities(
+        entry,
+        async_add_entities,
+        lambda port: counter_sensors(coordinator, entry.runtime_data.counters, port),
+    )
+    async_add_balance_sensors(entry, async_add_entities)
     async_add_sub_device_entities(
         entry,
         async_add_entities,

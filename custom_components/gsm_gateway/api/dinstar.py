@@ -1117,6 +1117,9 @@ class DinstarClient(GatewayClient):
             status=status,
             timestamp=when,
             sequence=f"uid:{message.user_id}:{status}",
+            # sms_result: `count` segments, `succ_count` of them sent (API
+            # document, "Query Send SMS Result"); delivery reports carry neither.
+            parts=_int(item.get("succ_count")) or _int(item.get("count")),
         )
 
     def _inbound(self, item: dict[str, Any]) -> InboundSms:

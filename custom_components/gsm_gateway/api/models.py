@@ -288,6 +288,8 @@ class SmsStatusUpdate:
     timestamp: datetime | None = None
     sequence: str | None = None
     """What makes this update unique, to fire it once (SPEC §7)."""
+    parts: int | None = None
+    """How many SMS the message went out as, where the gateway says (long text)."""
 
 
 @dataclass(frozen=True, kw_only=True)

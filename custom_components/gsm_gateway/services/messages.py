@@ -26,6 +26,7 @@ from ..api import (
     SmsStatusUpdate,
 )
 from ..const import DOMAIN
+from ..contacts import async_get_contacts
 from ..helpers import call_gateway
 from .common import (
     ATTR_DELIVERY_REPORT,
@@ -140,7 +141,8 @@ async def async_send_sms(
 
 async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
     targets = async_resolve_targets(call.hass, call.data)
-    numbers = parse_numbers(call.data[ATTR_NUMBER])
+    contacts = await async_get_contacts(call.hass)
+    numbers = parse_numbers(contacts.resolve(call.data[ATTR_NUMBER]))
     messages: list[JsonValueType] = []
     task_ids: list[JsonValueType] = []
     for target in targets:

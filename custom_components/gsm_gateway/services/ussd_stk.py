@@ -22,6 +22,7 @@ from ..api import (
     StkAction,
     StkView,
 )
+from ..balance import ussd_lock
 from ..const import DOMAIN
 from ..helpers import call_gateway
 from .common import (
@@ -84,9 +85,11 @@ async def _async_send_ussd(call: ServiceCall) -> ServiceResponse:
     target = single_target(async_resolve_targets(call.hass, call.data))
     target.require(Capability.USSD)
     (port,) = pick_ports(target, single=True)
-    reply = await call_gateway(
-        target.client.send_ussd(port, call.data[ATTR_CODE], call.data[ATTR_TIMEOUT])
-    )
+    # Never at once with a balance check on the same port.
+    async with ussd_lock(call.hass, target.entry.entry_id, port):
+        reply = await call_gateway(
+            target.client.send_ussd(port, call.data[ATTR_CODE], call.data[ATTR_TIMEOUT])
+        )
     target.coordinator.fire_ussd(reply)
     return {"reply": reply.text}
 

@@ -38,7 +38,6 @@ what it leaves open is decided here, each choice next to its code:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 import hashlib
 import json
@@ -50,10 +49,10 @@ from urllib.parse import parse_qsl
 import aiohttp
 from yarl import URL
 
-from . import ClientConfig
-from .base import GatewayClient
-from .encoding import plan_text
-from .errors import (
+from .. import ClientConfig
+from ..base import GatewayClient
+from ..encoding import plan_text
+from ..errors import (
     ForeignPushError,
     GatewayAuthError,
     GatewayBadRequestError,
@@ -63,9 +62,8 @@ from .errors import (
     GatewayResponseError,
     PushError,
 )
-from .http import HttpClient, HttpStatusError
-from .models import (
-    FINAL_SMS_STATUSES,
+from ..http import HttpClient, HttpStatusError
+from ..models import (
     Capability,
     GatewayInfo,
     GatewayState,
@@ -79,53 +77,23 @@ from .models import (
     SmsStatus,
     SmsStatusUpdate,
 )
+from .sends import FollowedSend, SendLog, update
+from .wire import (
+    ERRORS,
+    OUTBOX_STATUSES,
+    PUSH_NAMES,
+    PUSH_REPORT,
+    PUSH_RESULT,
+    PUSH_STATUSES,
+    SUCCESS_CODES,
+    TIME_FORMAT,
+    USER_DEFINED,
+    read_int,
+    read_items,
+    read_number,
+    read_text,
+)
 
-SUCCESS_CODES: Final = frozenset({0, 200})
-
-ERRORS: Final[Mapping[int, tuple[type[GatewayError], str]]] = {
-    400: (GatewayBadRequestError, "the gateway says the request is not valid"),
-    401: (GatewayAuthError, "wrong username or password"),
-    403: (GatewayRefusedError, "the gateway refuses the API (is it enabled?)"),
-    503: (GatewayBusyError, "no span is free to send SMS"),
-}
-"""`code` -> error and reason (assumed, see the module docstring)."""
-
-OUTBOX_STATUSES: Final[Mapping[str, SmsStatus]] = {
-    "FAILED": SmsStatus.FAILED,
-    "SENT": SmsStatus.SENT,
-    "DELIVERD": SmsStatus.DELIVERED,  # sic: the document's spelling
-    "DELIVERED": SmsStatus.DELIVERED,
-}
-"""`/smsoutbox/get` `status` -> message status."""
-
-PUSH_STATUSES: Final[Mapping[str, SmsStatus]] = {
-    "sent": SmsStatus.SENT,
-    "fail": SmsStatus.FAILED,
-    "message received on handset": SmsStatus.DELIVERED,
-    "message not received on handset": SmsStatus.UNDELIVERED,
-}
-"""Result and report push `status` (lower case) -> message status."""
-
-PUSH_RESULT: Final = "SMS-Status-Result"
-PUSH_REPORT: Final = "SMS-Status-Report"
-
-PUSH_NAMES: Final[Mapping[str, str]] = {
-    "url_from_num": "phonenumber",
-    "url_to_num": "port",
-    "url_portname": "portname",
-    "url_message": "message",
-    "url_time": "time",
-    "url_imsi": "imsi",
-    "url_status": "status",
-}
-"""The query parameter names we ask the gateway to push with: those of the
-vendor's own demo receiver, none of them the firmware's fixed `id`, `type`,
-`cause`."""
-
-USER_DEFINED: Final = "via=gsm_gateway"
-"""Appended raw to every push; tells our pushes from a hand-made setting."""
-
-TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
 MAX_SEGMENTS: Final = 10
 """Assumption: the longest text sent whole; longer ones are refused before sending."""
 MAX_OUTBOX_PAGES: Final = 10
@@ -133,67 +101,6 @@ MAX_OUTBOX_PAGES: Final = 10
 OUTBOX_MARGIN: Final = timedelta(minutes=5)
 """The outbox is read from this long before the oldest send still followed
 (the gateway's clock may differ from ours)."""
-REPORT_WAIT: Final = 3600.0
-"""How long (s) a sent message waits for its delivery report."""
-TRACKING_TIMEOUT: Final = 2 * 86400.0
-MAX_TRACKED: Final = 10_000
-
-
-@dataclass(kw_only=True)
-class _Sent:
-    """One number of a send request, followed until its fate is known."""
-
-    message_id: str
-    number: str
-    span: int
-    text: str
-    created: float
-    """Wall clock (epoch seconds) when it was sent."""
-    delivery_report: bool
-    gateway_id: str | None = None
-    status: SmsStatus = SmsStatus.QUEUED
-    status_time: float = field(default=0.0)
-    outbox_time: str | None = None
-    """The outbox record found for it, once matched (its `time`)."""
-
-    @property
-    def done(self) -> bool:
-        if self.status in FINAL_SMS_STATUSES:
-            return True
-        if self.status is SmsStatus.SENT:
-            return (
-                not self.delivery_report or time.time() - self.status_time > REPORT_WAIT
-            )
-        return time.time() - self.created > TRACKING_TIMEOUT
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "message_id": self.message_id,
-            "number": self.number,
-            "span": self.span,
-            "text": self.text,
-            "created": self.created,
-            "delivery_report": self.delivery_report,
-            "gateway_id": self.gateway_id,
-            "status": self.status.value,
-            "status_time": self.status_time,
-            "outbox_time": self.outbox_time,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> _Sent:
-        return cls(
-            message_id=str(data["message_id"]),
-            number=str(data["number"]),
-            span=int(data["span"]),
-            text=str(data["text"]),
-            created=float(data["created"]),
-            delivery_report=bool(data["delivery_report"]),
-            gateway_id=data.get("gateway_id"),
-            status=SmsStatus(data["status"]),
-            status_time=float(data.get("status_time", 0.0)),
-            outbox_time=data.get("outbox_time"),
-        )
 
 
 class OpenVoxClient(GatewayClient):
@@ -235,7 +142,7 @@ class OpenVoxClient(GatewayClient):
         self.timezone = timezone
         self.synchronous_send = synchronous_send
         self._spans: list[Port] = []
-        self._sent: dict[str, _Sent] = {}
+        self._sends = SendLog()
         self._next_span = 0
 
     @property
@@ -282,16 +189,16 @@ class OpenVoxClient(GatewayClient):
         """`/sms/get_valid_spans`, in ascending span order."""
         data = await self._call("/sms/get_valid_spans")
         spans: list[Port] = []
-        for item in _items(data):
-            number = _int(item.get("port"))
+        for item in read_items(data):
+            number = read_int(item.get("port"))
             if number is None:
                 continue
             spans.append(
                 Port(
                     key=f"span{number}",
                     number=number,
-                    name=_text(item.get("port_name")),
-                    available=_int(item.get("status")) == 1,
+                    name=read_text(item.get("port_name")),
+                    available=read_int(item.get("status")) == 1,
                 )
             )
         spans.sort(key=lambda port: port.number)
@@ -361,15 +268,15 @@ class OpenVoxClient(GatewayClient):
                 "mode": 1 if self.synchronous_send else 0,
             },
         )
-        item = next(iter(_items(data)), data if isinstance(data, dict) else {})
-        gateway_id = _text(item.get("id"))
+        item = next(iter(read_items(data)), data if isinstance(data, dict) else {})
+        gateway_id = read_text(item.get("id"))
         status = SmsStatus.QUEUED
         if self.synchronous_send:
             word = (
-                _text(item.get("status")) or _text(item.get("result")) or ""
+                read_text(item.get("status")) or read_text(item.get("result")) or ""
             ).lower()
             status = SmsStatus.FAILED if word in ("fail", "failed") else SmsStatus.SENT
-        sent = _Sent(
+        sent = FollowedSend(
             message_id=f"ov-{secrets.token_hex(6)}",
             number=number,
             span=span,
@@ -380,8 +287,7 @@ class OpenVoxClient(GatewayClient):
             status=status,
             status_time=time.time(),
         )
-        self._forget_old()
-        self._sent[sent.message_id] = sent
+        self._sends.add(sent)
         return SentMessage(
             number=number, message_id=sent.message_id, port=span, status=status
         )
@@ -389,24 +295,16 @@ class OpenVoxClient(GatewayClient):
     @override
     def export_state(self) -> dict[str, Any]:
         """The sends still followed, to be handed back after a restart."""
-        self._forget_old()
-        return {"pending": [sent.as_dict() for sent in self._sent.values()]}
+        return {"pending": self._sends.export()}
 
     @override
     def restore_state(self, state: Mapping[str, Any]) -> None:
         pending = state.get("pending")
-        for item in pending if isinstance(pending, list) else ():
-            try:
-                sent = _Sent.from_dict(item)
-            except KeyError, ValueError, TypeError:
-                continue
-            self._sent.setdefault(sent.message_id, sent)
-        self._forget_old()
+        self._sends.restore(pending if isinstance(pending, list) else ())
 
     @override
     def has_pending_sends(self) -> bool:
-        self._forget_old()
-        return any(not sent.done for sent in self._sent.values())
+        return bool(self._sends.waiting())
 
     @override
     async def fetch_sms_statuses(self) -> list[SmsStatusUpdate]:
@@ -416,7 +314,7 @@ class OpenVoxClient(GatewayClient):
         span name, number and text; each record keeps the send it was matched
         to, so a later status of the same record names the same message.
         """
-        waiting = [sent for sent in self._sent.values() if not sent.done]
+        waiting = self._sends.waiting()
         if not waiting:
             return []
         since = (
@@ -430,14 +328,18 @@ class OpenVoxClient(GatewayClient):
         names = {port.name: port.number for port in self._spans if port.name}
         updates: list[SmsStatusUpdate] = []
         for record in await self.get_outbox(since=since):
-            span = names.get(_text(record.get("port_name")) or "")
-            status = OUTBOX_STATUSES.get((_text(record.get("status")) or "").upper())
-            number = _text(record.get("phonenumber"))
+            span = names.get(read_text(record.get("port_name")) or "")
+            status = OUTBOX_STATUSES.get(
+                (read_text(record.get("status")) or "").upper()
+            )
+            number = read_text(record.get("phonenumber"))
             if span is None or status is None or number is None:
                 continue
-            sent = self._match_record(span, number, record)
+            sent = self._sends.match_record(
+                span, number, record.get("message"), read_text(record.get("time"))
+            )
             if sent is not None:
-                updates.extend(self._update(sent, status))
+                updates.extend(update(sent, status))
         return updates
 
     async def get_outbox(
@@ -458,7 +360,7 @@ class OpenVoxClient(GatewayClient):
         records: list[dict[str, Any]] = []
         page_size = 0
         for page in range(1, MAX_OUTBOX_PAGES + 1):
-            items = _items(
+            items = read_items(
                 await self._call("/smsoutbox/get", {"current_page": page, **query})
             )
             records.extend(items)
@@ -469,73 +371,13 @@ class OpenVoxClient(GatewayClient):
                 break
         return records
 
-    def _match_record(
-        self, span: int, number: str, record: Mapping[str, Any]
-    ) -> _Sent | None:
-        record_time = _text(record.get("time"))
-        text = record.get("message")
-        candidates = [
-            sent
-            for sent in self._sent.values()
-            if sent.span == span
-            and _same_number(sent.number, number)
-            and (not isinstance(text, str) or text == sent.text)
-        ]
-        for sent in candidates:
-            if record_time is not None and sent.outbox_time == record_time:
-                return sent
-        for sent in sorted(candidates, key=lambda s: s.created):
-            if sent.outbox_time is None:
-                sent.outbox_time = record_time
-                return sent
-        return None
-
-    def _update(self, sent: _Sent, status: SmsStatus) -> list[SmsStatusUpdate]:
-        """Apply a status; return the facts it tells that were not told yet.
-
-        A report found for a message whose result was missed tells both: a
-        message delivered (or not) to a handset was sent.
-        """
-        if _RANK[status] <= _RANK[sent.status]:
-            return []
-        steps = [status]
-        if (
-            status in (SmsStatus.DELIVERED, SmsStatus.UNDELIVERED)
-            and _RANK[sent.status] < _RANK[SmsStatus.SENT]
-        ):
-            steps.insert(0, SmsStatus.SENT)
-        sent.status = status
-        sent.status_time = time.time()
-        return [
-            SmsStatusUpdate(
-                message_id=sent.message_id,
-                number=sent.number,
-                port=sent.span,
-                status=step,
-                timestamp=datetime.now(UTC),
-                sequence=f"{sent.message_id}|{step.value}",
-            )
-            for step in steps
-        ]
-
-    def _forget_old(self) -> None:
-        now = time.time()
-        for key in [
-            key
-            for key, sent in self._sent.items()
-            if sent.done and now - sent.created > TRACKING_TIMEOUT
-        ]:
-            del self._sent[key]
-        while len(self._sent) > MAX_TRACKED:
-            del self._sent[next(iter(self._sent))]
-
     # --- push settings --------------------------------------------------------
 
     @override
     async def read_push_settings(self) -> dict[str, Any]:
         """`/smsoutbox/get_config`, as the gateway has it."""
         data = await self._call("/smsoutbox/get_config")
-        item = data if isinstance(data, dict) else next(iter(_items(data)), {})
+        item = data if isinstance(data, dict) else next(iter(read_items(data)), {})
         return dict(item)
 
     @override
@@ -580,12 +422,14 @@ class OpenVoxClient(GatewayClient):
             except UnicodeDecodeError as err:
                 raise PushError("push body is not text") from err
         values.pop("via", None)
-        port_number = _int(values.get(PUSH_NAMES["url_to_num"]))
-        number = _number(values.get(PUSH_NAMES["url_from_num"]))
+        port_number = read_int(values.get(PUSH_NAMES["url_to_num"]))
+        number = read_number(values.get(PUSH_NAMES["url_from_num"]))
         if port_number is None or number is None:
             raise PushError("not an OpenVox push: no port or number")
-        span = self._span_of(port_number, _text(values.get(PUSH_NAMES["url_portname"])))
-        kind = _text(values.get("type"))
+        span = self._span_of(
+            port_number, read_text(values.get(PUSH_NAMES["url_portname"]))
+        )
+        kind = read_text(values.get("type"))
         raw_time = values.get(PUSH_NAMES["url_time"])
         if kind is None:
             return Push(
@@ -594,16 +438,17 @@ class OpenVoxClient(GatewayClient):
         if kind not in (PUSH_RESULT, PUSH_REPORT):
             raise PushError(f"unknown push type {kind!r}")
         status = PUSH_STATUSES.get(
-            (_text(values.get(PUSH_NAMES["url_status"])) or "").lower()
+            (read_text(values.get(PUSH_NAMES["url_status"])) or "").lower()
         )
         if status is None:
             raise PushError(f"unknown status in {kind} push")
-        events = self._status_push(
-            span,
-            number,
-            status,
-            _text(values.get("id")) if kind == PUSH_RESULT else None,
-            raw_time,
+        events = self._sends.apply_push(
+            span=span,
+            number=number,
+            status=status,
+            gateway_id=read_text(values.get("id")) if kind == PUSH_RESULT else None,
+            timestamp=self.parse_time(raw_time),
+            raw_time=raw_time,
         )
         return Push(
             kind="sms_result" if kind == PUSH_RESULT else "sms_report",
@@ -641,59 +486,8 @@ class OpenVoxClient(GatewayClient):
             sender=sender,
             text=text,
             timestamp=timestamp,
-            imsi=_text(values.get(PUSH_NAMES["url_imsi"])),
+            imsi=read_text(values.get(PUSH_NAMES["url_imsi"])),
         )
-
-    def _status_push(
-        self,
-        span: int,
-        number: str,
-        status: SmsStatus,
-        gateway_id: str | None,
-        raw_time: str | None,
-    ) -> list[SmsStatusUpdate]:
-        """Match a result or report push to a send; a stranger's is reported as is."""
-        candidates = [
-            sent
-            for sent in self._sent.values()
-            if sent.span == span and _same_number(sent.number, number)
-        ]
-        sent = next(
-            (s for s in candidates if gateway_id and s.gateway_id == gateway_id), None
-        )
-        if sent is None:
-            wanted = (
-                (SmsStatus.SENT,)
-                if status in (SmsStatus.DELIVERED, SmsStatus.UNDELIVERED)
-                else (SmsStatus.QUEUED, SmsStatus.SENDING)
-            )
-            sent = next(
-                (
-                    s
-                    for s in sorted(candidates, key=lambda s: s.created)
-                    if s.status in wanted
-                ),
-                None,
-            )
-        if sent is None and any(s.status is status for s in candidates):
-            # A push the gateway repeated, for a send of ours already told.
-            return []
-        if sent is None:
-            # Sent from the web UI or another program: still a fact worth an
-            # event, with the gateway's id where it has one.
-            return [
-                SmsStatusUpdate(
-                    message_id=gateway_id,
-                    number=number,
-                    port=span,
-                    status=status,
-                    timestamp=self.parse_time(raw_time),
-                    sequence=f"push|{gateway_id}|{number}|{span}|{status}|{raw_time}",
-                )
-            ]
-        if gateway_id and sent.gateway_id is None:
-            sent.gateway_id = gateway_id
-        return self._update(sent, status)
 
     # --- internals ------------------------------------------------------------
 
@@ -731,10 +525,10 @@ class OpenVoxClient(GatewayClient):
             raise GatewayResponseError(
                 f"{path} did not answer {{uri, code, msg, data}}"
             )
-        code = _int(answer.get("code"))
+        code = read_int(answer.get("code"))
         if code in SUCCESS_CODES:
             return answer.get("data")
-        message = _text(answer.get("msg"))
+        message = read_text(answer.get("msg"))
         error, reason = ERRORS.get(
             code or -1, (GatewayRefusedError, "the gateway refused")
         )
@@ -743,62 +537,3 @@ class OpenVoxClient(GatewayClient):
         if issubclass(error, GatewayRefusedError):
             raise error(reason, code)
         raise error(f"{reason} ({code})")
-
-
-_RANK: Final[Mapping[SmsStatus, int]] = {
-    SmsStatus.QUEUED: 0,
-    SmsStatus.SENDING: 1,
-    SmsStatus.SENT: 2,
-    SmsStatus.FAILED: 3,
-    SmsStatus.DELIVERED: 3,
-    SmsStatus.UNDELIVERED: 3,
-}
-
-
-def _items(value: Any) -> list[dict[str, Any]]:
-    """The objects of a `data` list (or a lone object)."""
-    if isinstance(value, dict):
-        return [value]
-    if isinstance(value, list):
-        return [item for item in value if isinstance(item, dict)]
-    return []
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
-
-
-def _number(value: str | None) -> str | None:
-    """A phone number from a push.
-
-    Values of result and report pushes are not URL-encoded, so a `+` that
-    began the number arrives as a space after query decoding.
-    """
-    if value is None:
-        return None
-    if value[:1] == " " and value.strip().isdigit():
-        return "+" + value.strip()
-    return _text(value)
-
-
-def _same_number(ours: str, theirs: str) -> bool:
-    """Compare numbers as the gateway may rewrite them (spaces, a `+`)."""
-
-    def digits(number: str) -> str:
-        return "".join(char for char in number if char.isdigit())
-
-    return digits(ours) == digits(theirs)
