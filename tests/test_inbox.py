@@ -262,9 +262,17 @@ async def test_bounded_by_age_and_kept_across_restarts(
 
     assert [m["text"] for m in await _list(hass)] == ["yesterday"]
     assert hass.states.get(_unread_entity(hass)).state == "1"
+
     await _written(hass)
     stored = hass_storage[_key(config_entry)]["data"]["messages"]
     assert [row["text"] for row in stored] == ["yesterday"]
+
+    # A week on, the next poll lets the last one go too.
+    freezer.tick(timedelta(days=7))
+    await config_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert await _list(hass) == []
+    assert hass.states.get(_unread_entity(hass)).state == "0"
 
 
 async def test_unload_writes_what_waits(
@@ -429,3 +437,4 @@ async def test_contact_names(
         ("sent", "Anna"),
         ("received", "Anna"),
     ]
+    assert [m["text"] for m in await _list(hass, number="anna")] == ["hi", "hello"]

@@ -231,6 +231,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             ):
                 self._note_unannounced()
         await self.tracker.async_commit()
+        self.inbox.async_prune()
         self._first_poll_done = True
         self._sync_ports(state)
         return state

@@ -355,6 +355,12 @@ class Inbox:
         conversations.sort(key=lambda c: c.last.id, reverse=True)
         return conversations
 
+    @callback
+    def async_prune(self) -> None:
+        """Drop what has grown older than the age bound (called on each poll)."""
+        if self._prune():
+            self._changed()
+
     def _add(self, **fields: Any) -> InboxMessage:
         row = InboxMessage(id=self._next_id, added=dt_util.utcnow(), **fields)
         self._next_id += 1

@@ -27,6 +27,7 @@ from homeassistant.util import dt as dt_util
 import probatio
 
 from ..const import DOMAIN
+from ..contacts import loaded_contacts
 from ..coordinator import GsmGatewayConfigEntry
 from ..inbox import RECEIVED, SENT, Conversation, Inbox, InboxMessage
 from .common import TARGET_FIELDS, async_resolve_targets
@@ -160,10 +161,14 @@ async def _async_list_messages(call: ServiceCall) -> ServiceResponse:
     since: datetime | None = call.data.get(ATTR_SINCE)
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt_util.get_default_time_zone())
+    number: str | None = call.data.get(ATTR_NUMBER)
+    # A contact's name works where a number goes (SPEC §12).
+    if number is not None and (contacts := loaded_contacts(call.hass)) is not None:
+        number = contacts.number_for(number) or number
     rows = newest_first(
         _scopes_of_call(call),
         direction=DIRECTIONS[call.data[ATTR_DIRECTION]],
-        number=call.data.get(ATTR_NUMBER),
+        number=number,
         since=since,
     )
     limit: int = call.data[ATTR_LIMIT]
