@@ -61,6 +61,12 @@ DEMO_GATEWAYS: list[dict[str, Any]] = [
         },
     },
     {
+        "gateway_type": "simfolder",
+        "title": "SimFolder 10001",
+        "unique_id": "10001",
+        "data": {"url": "http://127.0.0.1:8083/api/", "api_key": "demo-api-key"},
+    },
+    {
         "gateway_type": "smsgateway24",
         "title": "SmsGateway24 demo@example.com",
         "unique_id": "demo@example.com",
@@ -89,8 +95,10 @@ homeassistant:
   currency: EUR
   country: NL
   time_zone: {time_zone}
-  # The address gateways push to (the OpenVox simulator is pointed here).
+  # The addresses gateways push to: the OpenVox simulator is pointed at the
+  # internal one, the SimFolder cloud at the external one (on this machine).
   internal_url: http://127.0.0.1:8123
+  external_url: http://127.0.0.1:8123
 
 # What the demo shows, spelled out: `default_config` would pull in go2rtc,
 # whose binary this install lacks ("Invalid config" at start-up), and more

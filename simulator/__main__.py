@@ -4,7 +4,8 @@ It listens until SIGINT/SIGTERM, completes the SMS it is asked to send, and
 every `--sms-every` seconds receives a realistic SMS on a random registered
 port and pushes it, so a Home Assistant pointed at it has something to show.
 An OpenVox gateway pushes once its push settings are written (by the
-integration, or from `--push-url` as if set in its web UI).
+integration, or from `--push-url` as if set in its web UI); a SimFolder cloud notifies the URL
+`settingsSet` gives it (or `--push-url`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from yarl import URL
 
 from .dinstar import AUTH_MODES, MAX_PORTS, DinstarSimulator
 from .openvox import OpenVoxSimulator
+from .simfolder import SimFolderSimulator
 from .smsgateway24 import SmsGateway24Simulator
 
 _LOGGER = logging.getLogger("simulator")
@@ -56,7 +58,9 @@ _LONG_MESSAGE = (
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
     parser.add_argument(
-        "--type", choices=["dinstar", "openvox", "smsgateway24"], default="dinstar"
+        "--type",
+        choices=["dinstar", "openvox", "simfolder", "smsgateway24"],
+        default="dinstar",
     )
     parser.add_argument("--ports", type=int, default=8)
     parser.add_argument("--host", default="127.0.0.1")
@@ -72,6 +76,11 @@ def _parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--ussd-delay", type=float, default=2)
     parser.add_argument("--seed", type=int)
+    simfolder = parser.add_argument_group("simfolder")
+    simfolder.add_argument("--api-key", default="demo-api-key")
+    simfolder.add_argument("--aggregators", type=int, default=2)
+    simfolder.add_argument("--cards", type=int, default=4, help="modems per aggregator")
+    simfolder.add_argument("--bank-cards", type=int, default=4, help="in its SIM bank")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--email", default="demo@example.com", help="smsgateway24")
     parser.add_argument("--phones", type=int, default=2, help="smsgateway24 phones")
@@ -80,6 +89,8 @@ def _parse_args() -> argparse.Namespace:
         parser.error("--phones must be 0..50")
     if not 1 <= args.ports <= MAX_PORTS:
         parser.error(f"--ports must be 1..{MAX_PORTS}")
+    if args.aggregators < 1 or args.cards < 1 or args.bank_cards < 0:
+        parser.error("--aggregators and --cards must be >= 1, --bank-cards >= 0")
     if not 1 <= args.slots <= 4:
         parser.error("--slots must be 1..4")
     return args
@@ -148,11 +159,51 @@ async def _receive_random_sms(sim: DinstarSimulator, rng: random.Random) -> None
     await sim.receive_sms(rng.choice(ports), sender, text)
 
 
+async def _run_simfolder(args: argparse.Namespace, stopping: asyncio.Event) -> None:
+    sim = SimFolderSimulator(
+        api_key=args.api_key,
+        aggregators=args.aggregators,
+        cards=args.cards,
+        bank_cards=args.bank_cards,
+        seed=args.seed,
+    )
+    if args.push_url:
+        # As if settingsSet had pointed every notification there.
+        sim.settings_url = args.push_url
+        sim.settings_kinds = dict.fromkeys(sim.settings_kinds, True)
+    sim.delay = args.ussd_delay
+    rng = random.Random(args.seed)
+    await sim.start(args.host, args.port)
+    _LOGGER.info(
+        "SimFolder at %s: %d aggregators, %d cards, api_key %s",
+        sim.url,
+        len(sim.devices),
+        len(sim.cards),
+        args.api_key,
+    )
+    try:
+        while True:
+            try:
+                await asyncio.wait_for(stopping.wait(), args.sms_every or None)
+            except TimeoutError:
+                cards = [c.card_id for c in sim.cards.values() if c.state in (1, 5)]
+                if cards:
+                    await sim.receive_sms(rng.choice(cards), *_random_text(rng))
+            else:
+                break
+    finally:
+        _LOGGER.info("Stopping")
+        await sim.stop()
+
+
 async def _run(args: argparse.Namespace) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
+    if args.type == "simfolder":
+        await _run_simfolder(args, stopping)
+        return
     if args.type == "openvox":
         await _run_openvox(args, stopping)
         return

@@ -49,7 +49,10 @@ PORT_BINARY_SENSORS: tuple[GsmPortBinarySensorDescription, ...] = (
         key="gprs",
         translation_key="gprs",
         entity_category=EntityCategory.DIAGNOSTIC,
-        has_fn=lambda client, _port: client.supports(Capability.PORT_STATUS),
+        # Where the type tells GPRS at all (a cloud service does not).
+        has_fn=lambda client, port: (
+            client.supports(Capability.PORT_STATUS) and port.gprs_attached is not None
+        ),
         is_on_fn=lambda port: port.gprs_attached,
     ),
     GsmPortBinarySensorDescription(

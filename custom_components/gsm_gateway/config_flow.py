@@ -55,6 +55,7 @@ from .balance_flow import (
     offers_balance,
 )
 from .const import (
+    CONF_API_KEY,
     CONF_DEFAULT_RECIPIENTS,
     CONF_GATEWAY_TYPE,
     CONF_INBOX_MAX_DAYS,
@@ -95,6 +96,23 @@ _LAN_SCHEMA = probatio.Schema(
         probatio.Required(CONF_VERIFY_SSL, default=False): BooleanSelector(),
     }
 )
+
+SIMFOLDER_URL = "https://simfolder.com/api/"
+
+_API_KEY_SELECTOR = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="off")
+)
+
+_SIMFOLDER_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_API_KEY): _API_KEY_SELECTOR,
+        probatio.Required(CONF_URL, default=SIMFOLDER_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL, autocomplete="url")
+        ),
+    }
+)
+
+_API_KEY_SCHEMA = probatio.Schema({probatio.Required(CONF_API_KEY): _API_KEY_SELECTOR})
 
 _REAUTH_SCHEMA = probatio.Schema(
     {
@@ -234,6 +252,82 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """Log in to an OpenVox gateway."""
         return await self._async_step_lan(GatewayType.OPENVOX, user_input)
 
+    async def async_step_simfolder(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a SimFolder account by its API key."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _cloud_data(user_input, errors)
+            if data is not None and (
+                connected := await self._async_connect(
+                    GatewayType.SIMFOLDER, data, errors
+                )
+            ):
+                client, info = connected
+                await self.async_set_unique_id(info.unique_id)
+                self._abort_if_unique_id_configured()
+                self._entry_data = {
+                    CONF_GATEWAY_TYPE: GatewayType.SIMFOLDER.value,
+                    **data,
+                    CONF_WEBHOOK_ID: webhook.async_generate_id(),
+                }
+                self._title = _entry_title(GatewayType.SIMFOLDER, info)
+                return await self._async_point_push(client)
+
+        return self.async_show_form(
+            step_id="simfolder",
+            data_schema=self.add_suggested_values_to_schema(
+                _SIMFOLDER_SCHEMA, user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reauth_api_key(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new API key for the same account."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, CONF_API_KEY: user_input[CONF_API_KEY].strip()}
+            if await self._async_check_same_gateway(entry, data, errors):
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_API_KEY: data[CONF_API_KEY]}
+                )
+        return self.async_show_form(
+            step_id="reauth_api_key",
+            data_schema=_API_KEY_SCHEMA,
+            description_placeholders={"name": entry.title},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure_cloud(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the API key or the API's URL of an account already added."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _cloud_data(user_input, errors)
+            if data is not None and await self._async_check_same_gateway(
+                entry, data, errors
+            ):
+                return self.async_update_reload_and_abort(entry, data_updates=data)
+        else:
+            user_input = {
+                key: entry.data[key]
+                for key in (CONF_URL, CONF_API_KEY)
+                if key in entry.data
+            }
+        return self.async_show_form(
+            step_id="reconfigure_cloud",
+            data_schema=self.add_suggested_values_to_schema(
+                _SIMFOLDER_SCHEMA, user_input
+            ),
+            errors=errors,
+        )
+
     async def _async_step_lan(
         self, gateway_type: GatewayType, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
@@ -336,6 +430,8 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """Start a new login after the gateway refused the stored credentials."""
+        if CONF_API_KEY in entry_data:
+            return await self.async_step_reauth_api_key()
         if GatewayType(entry_data[CONF_GATEWAY_TYPE]) in _ACCOUNT_TYPES:
             return await self.async_step_reauth_account()
         return await self.async_step_reauth_confirm()
@@ -385,6 +481,8 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the URL or credentials of a gateway already added."""
         entry = self._get_reconfigure_entry()
+        if CONF_API_KEY in entry.data:
+            return await self.async_step_reconfigure_cloud(user_input)
         if GatewayType(entry.data[CONF_GATEWAY_TYPE]) in _ACCOUNT_TYPES:
             return await self.async_step_reconfigure_account()
         errors: dict[str, str] = {}
@@ -455,7 +553,9 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             self._new_unique_id = info.unique_id
             return True
         await self.async_set_unique_id(info.unique_id, raise_on_progress=False)
-        self._abort_if_unique_id_mismatch()
+        self._abort_if_unique_id_mismatch(
+            reason="wrong_account" if CONF_API_KEY in data else "unique_id_mismatch"
+        )
         return True
 
     async def _async_connect(
@@ -472,6 +572,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             username=data.get(CONF_USERNAME, data.get(CONF_EMAIL)),
             password=data.get(CONF_PASSWORD),
             verify_ssl=verify_ssl,
+            api_key=data.get(CONF_API_KEY),
         )
         try:
             client = create_client(
@@ -481,7 +582,9 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             info = await client.get_info()
         except GatewayAuthError:
-            errors["base"] = "invalid_auth"
+            errors["base"] = (
+                "invalid_api_key" if CONF_API_KEY in data else "invalid_auth"
+            )
         except GatewayConnectionError:
             errors["base"] = "cannot_connect"
         except GatewayError as err:
@@ -510,6 +613,23 @@ def _lan_data(
         CONF_PASSWORD: user_input[CONF_PASSWORD],
         CONF_VERIFY_SSL: user_input.get(CONF_VERIFY_SSL, False),
     }
+
+
+def _cloud_data(
+    user_input: Mapping[str, Any], errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """Entry data from a cloud account's form, or None with `errors` filled."""
+    try:
+        url = normalize_url(user_input.get(CONF_URL) or SIMFOLDER_URL)
+    except ValueError:
+        errors[CONF_URL] = "invalid_url"
+        return None
+    api_key = str(user_input[CONF_API_KEY]).strip()
+    if not api_key:
+        errors[CONF_API_KEY] = "invalid_api_key"
+        return None
+    # The API's URL ends in a slash (https://simfolder.com/api/).
+    return {CONF_URL: f"{url}/", CONF_API_KEY: api_key}
 
 
 def _box(low: int, high: int, unit: str | None = None) -> NumberSelector:

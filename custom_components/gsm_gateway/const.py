@@ -11,6 +11,8 @@ LOGGER = logging.getLogger(__package__)
 
 CONF_GATEWAY_TYPE: Final = "gateway_type"
 CONF_WEBHOOK_ID: Final = "webhook_id"
+CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
+"""Home Assistant Cloud's URL for the entry's webhook, once made (cloud gateways)."""
 CONF_API_KEY: Final = "api_key"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_DEFAULT_RECIPIENTS: Final = "default_recipients"

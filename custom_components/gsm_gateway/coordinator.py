@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 import time
 from typing import TYPE_CHECKING, Any, override
 
@@ -30,6 +31,7 @@ from .api import (
     Port,
     PortStatusChange,
     Push,
+    PushEvent,
     Registration,
     SmsStatusUpdate,
     SubDevice,
@@ -214,6 +216,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 if self.client.has_pending_sends()
                 else None
             )
+            facts = await self.client.poll_events()
         # All this poll found goes into one write, before any of it fires.
         if inbox is not None:
             found = self.tracker.async_polled(inbox)
@@ -230,6 +233,8 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 and not self.client.supports(Capability.INBOX)
             ):
                 self._note_unannounced()
+        if self._take_polled_facts(facts) and self._first_poll_done:
+            self._note_unannounced()
         await self.tracker.async_commit()
         self.inbox.async_prune()
         self._first_poll_done = True
@@ -435,6 +440,29 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 {ATTR_NUMBER: call.number, ATTR_STATE: call.state.value},
             )
 
+    @callback
+    def _take_polled_facts(self, facts: list[PushEvent]) -> bool:
+        """Fire what polling found that a push would have told; tell if any.
+
+        State changes among them are already in the poll's own state; what
+        the backfill finds at start-up fires once Home Assistant has started.
+        """
+        found = False
+        messages = [e for e in facts if isinstance(e, InboundSms)]
+        if messages:
+            found |= self.tracker.async_polled(messages) > 0
+        statuses = [e for e in facts if isinstance(e, SmsStatusUpdate)]
+        if statuses:
+            found |= self.tracker.async_statuses(statuses) > 0
+        for event in facts:
+            if isinstance(event, UssdReply):
+                found = True
+                self.tracker.async_hold(partial(self.fire_ussd, event))
+            elif isinstance(event, CallEvent):
+                found = True
+                self.tracker.async_hold(partial(self._fire_call, event))
+        return found
+
     async def async_handle_push(self, push: Push) -> None:
         """Take the facts of one push; return once its messages are on disk."""
         self.last_push = dt_util.utcnow()
@@ -455,7 +483,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             elif isinstance(event, PortStatusChange):
                 changed |= self._apply_port_status(event)
             elif isinstance(event, GatewayStatusChange) and event.online is not None:
-                changed |= self._apply_gateway_status(event.online)
+                changed |= self._apply_gateway_status(event)
         if changed:
             self.async_set_updated_data(self.data)
         for listener in list(self._push_listeners):
@@ -485,8 +513,20 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         self._sync_ports(self.data)
         return True
 
-    def _apply_gateway_status(self, online: bool) -> bool:
-        self.data = replace(self.data, online=online)
+    def _apply_gateway_status(self, change: GatewayStatusChange) -> bool:
+        if change.device_key is None:
+            self.data = replace(self.data, online=bool(change.online))
+            return True
+        sub = self.data.devices.get(change.device_key)
+        if sub is None:
+            return False
+        self.data = replace(
+            self.data,
+            devices={
+                **self.data.devices,
+                sub.key: replace(sub, online=change.online),
+            },
+        )
         return True
 
     def _note_unannounced(self) -> None:
@@ -503,9 +543,11 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                 is_fixable=False,
                 severity=ir.IssueSeverity.WARNING,
                 translation_key=(
-                    "push_not_arriving_configured"
-                    if self.client.supports(Capability.PUSH_CONFIG)
-                    else "push_not_arriving"
+                    "push_not_arriving"
+                    if not self.client.supports(Capability.PUSH_CONFIG)
+                    else "push_not_arriving_configured"
+                    if self.client.type.on_lan
+                    else "push_not_arriving_cloud"
                 ),
                 translation_placeholders={
                     "name": self.config_entry.title,

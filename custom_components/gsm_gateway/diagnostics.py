@@ -8,7 +8,7 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_API_KEY, CONF_WEBHOOK_ID
+from .const import CONF_API_KEY, CONF_CLOUDHOOK_URL, CONF_WEBHOOK_ID
 from .coordinator import GsmGatewayConfigEntry
 
 TO_REDACT = {
@@ -18,6 +18,7 @@ TO_REDACT = {
     "title",
     CONF_API_KEY,
     CONF_WEBHOOK_ID,
+    CONF_CLOUDHOOK_URL,
     "imei",
     "imsi",
     "iccid",
@@ -65,6 +66,7 @@ async def async_get_config_entry_diagnostics(
             "counters": entry.runtime_data.counters.as_diagnostics(),
             "balance": entry.runtime_data.balance.as_diagnostics(),
             "requests_made": coordinator.client.requests_made,
+            "client": coordinator.client.diagnostics(),
         },
         TO_REDACT,
     )

@@ -152,6 +152,8 @@ class MessageTracker:
         self._fired_statuses: dict[str, None] = {}
         self._unfired: list[Fact] = []
         """Recorded, waiting for Home Assistant to have started (kept on disk)."""
+        self._held: list[Callable[[], None]] = []
+        """USSD replies and calls found before facts may fire (held in memory)."""
         self._to_fire: list[Fact] = []
         """Recorded as fired by the next write, and fired right after it."""
         self._next_write: asyncio.Future[None] | None = None
@@ -194,7 +196,12 @@ class MessageTracker:
 
     def _open(self, gate: str) -> None:
         self._waiting_for.discard(gate)
-        if self._waiting_for or not self._unfired:
+        if self._waiting_for:
+            return
+        held, self._held = self._held, []
+        for fire in held:
+            fire()
+        if not self._unfired:
             return
         self._to_fire.extend(self._unfired)
         self._unfired.clear()
@@ -214,6 +221,19 @@ class MessageTracker:
         else:
             self._to_fire.append(fact)
         self._request_write()
+
+    @callback
+    def async_hold(self, fire: Callable[[], None]) -> None:
+        """Run `fire` now, or once Home Assistant has started and ports are known.
+
+        For facts without an id to record (USSD replies, calls found by polling):
+        the client's marks, written with the next commit, keep them from
+        repeating.
+        """
+        if self._waiting_for:
+            self._held.append(fire)
+        else:
+            fire()
 
     @callback
     def async_start_history(self, messages: Iterable[InboundSms]) -> None:

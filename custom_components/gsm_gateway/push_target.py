@@ -23,7 +23,14 @@ from homeassistant.helpers.storage import Store
 from yarl import URL
 
 from .api import Capability, GatewayClient, GatewayError, GatewayType
-from .const import CONF_GATEWAY_TYPE, CONF_WEBHOOK_ID, DOMAIN, LOGGER, STORAGE_VERSION
+from .const import (
+    CONF_CLOUDHOOK_URL,
+    CONF_GATEWAY_TYPE,
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+    LOGGER,
+    STORAGE_VERSION,
+)
 
 ISSUE_URL_MISSING = "push_url_missing"
 ISSUE_CONFIG_FAILED = "push_config_failed"
@@ -78,6 +85,53 @@ def reachable_webhook_url(
         return None
 
 
+def _has_cloud(hass: HomeAssistant) -> bool:
+    """Tell whether Home Assistant Cloud is loaded and subscribed."""
+    if "cloud" not in hass.config.components:
+        return False
+    from homeassistant.components import cloud  # noqa: PLC0415 - only with cloud
+
+    return cloud.async_active_subscription(hass)
+
+
+async def async_push_url(hass: HomeAssistant, entry: ConfigEntry) -> str | None:
+    """The URL the gateway pushes to, or None if Home Assistant knows none.
+
+    A cloud service reaches Home Assistant through Home Assistant Cloud's
+    cloudhook where the user has it (made once, kept in the entry), else
+    through the external URL.
+    """
+    if GatewayType(entry.data[CONF_GATEWAY_TYPE]).on_lan:
+        return async_reachable_webhook_url(hass, entry)
+    if CONF_CLOUDHOOK_URL in entry.data:
+        return str(entry.data[CONF_CLOUDHOOK_URL])
+    if _has_cloud(hass):
+        from homeassistant.components import cloud  # noqa: PLC0415 - only with cloud
+
+        try:
+            url = await cloud.async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+        except cloud.CloudNotAvailable:
+            LOGGER.debug("Home Assistant Cloud is not connected: no cloudhook")
+        else:
+            hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_CLOUDHOOK_URL: url}
+            )
+            return url
+    return async_reachable_webhook_url(hass, entry)
+
+
+async def async_remove_cloudhook(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Drop the entry's cloudhook with the entry."""
+    if CONF_CLOUDHOOK_URL not in entry.data or not _has_cloud(hass):
+        return
+    from homeassistant.components import cloud  # noqa: PLC0415 - only with cloud
+
+    try:
+        await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+    except cloud.CloudNotAvailable, ValueError:
+        LOGGER.debug("Cloudhook of %s already gone", entry.title)
+
+
 def _issue_id(kind: str, entry: ConfigEntry) -> str:
     return f"{kind}_{entry.entry_id}"
 
@@ -103,7 +157,7 @@ async def async_point_push(
         return None
     store = _store(hass, entry.entry_id)
     kept = await store.async_load()
-    url = async_reachable_webhook_url(hass, entry)
+    url = await async_push_url(hass, entry)
     if url is None:
         ir.async_create_issue(
             hass,
@@ -163,5 +217,6 @@ async def async_restore_push(
                 "Could not put back the push settings of %s: %s", entry.title, err
             )
     await store.async_remove()
+    await async_remove_cloudhook(hass, entry)
     for kind in (ISSUE_URL_MISSING, ISSUE_CONFIG_FAILED):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry))

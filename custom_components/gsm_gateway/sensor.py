@@ -64,6 +64,18 @@ def _reports_port_status(client: GatewayClient, _port: Port) -> bool:
     return client.supports(Capability.PORT_STATUS)
 
 
+def _reports(
+    value_fn: Callable[[Port], StateType],
+) -> Callable[[GatewayClient, Port], bool]:
+    """Gate a module fact not every type knows: it appears once reported.
+
+    A cloud service has no IMEI or network type to tell; a LAN gateway does.
+    """
+    return lambda client, port: (
+        client.supports(Capability.PORT_STATUS) and value_fn(port) is not None
+    )
+
+
 def _sim_fact(
     value_fn: Callable[[Port], StateType],
 ) -> Callable[[GatewayClient, Port], bool]:
@@ -147,14 +159,14 @@ PORT_SENSORS: tuple[GsmPortSensorDescription, ...] = (
     GsmPortSensorDescription(
         key="network_type",
         translation_key="network_type",
-        has_fn=_reports_port_status,
+        has_fn=_reports(lambda port: port.network_type),
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda port: port.network_type,
     ),
     GsmPortSensorDescription(
         key="imei",
         translation_key="imei",
-        has_fn=_reports_port_status,
+        has_fn=_reports(lambda port: port.imei),
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda port: port.imei,
     ),

@@ -12,7 +12,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError
 
 from .api import ForeignPushError, GatewayType, PushError
-from .const import CONF_GATEWAY_TYPE, CONF_WEBHOOK_ID, DOMAIN, LOGGER, MAX_PUSH_BYTES
+from .const import (
+    CONF_CLOUDHOOK_URL,
+    CONF_GATEWAY_TYPE,
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+    LOGGER,
+    MAX_PUSH_BYTES,
+)
 
 if TYPE_CHECKING:
     from .coordinator import GsmGatewayCoordinator
@@ -25,6 +32,9 @@ def async_webhook_url(hass: HomeAssistant, entry: ConfigEntry) -> str:
     which calls from the internet, the external one.
     """
     webhook_id = entry.data[CONF_WEBHOOK_ID]
+    if CONF_CLOUDHOOK_URL in entry.data:
+        # Home Assistant Cloud's URL for it, where the entry has one.
+        return str(entry.data[CONF_CLOUDHOOK_URL])
     on_lan = GatewayType(entry.data[CONF_GATEWAY_TYPE]).on_lan
     try:
         if on_lan:

@@ -196,6 +196,18 @@ def table(r: dict[str, Any]) -> str:
         f"{ov['send_100_requests']} in {ov['send_100_seconds']:.2f} s over "
         f"{ov['send_100_spans_used']} spans",
     )
+    sf = r["vendors"]["simfolder"]
+    for size, requests in sf["poll_requests"].items():
+        _row(
+            rows,
+            f"SimFolder, {size:>5} cards: requests per poll cycle (idle / following 20 sends)",
+            f"{requests} / {sf['poll_requests_following_20'][size]}",
+        )
+    _row(
+        rows,
+        "SimFolder, notification POST to parsed facts (median / p95 of 50)",
+        f"{sf['notification_ms']['median']:.1f} / {sf['notification_ms']['p95']:.1f} ms",
+    )
     sg = r["vendors"]["smsgateway24"]
     for phones, requests in sg["poll_requests"].items():
         _row(

@@ -7,16 +7,20 @@ asks each cycle (`poll`, then `fetch_sms_statuses` while sends are followed).
 
 from __future__ import annotations
 
+import statistics
 import time
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from custom_components.gsm_gateway.api import ClientConfig, GatewayClient, SendRequest
 from custom_components.gsm_gateway.api.http import Backoff
 from custom_components.gsm_gateway.api.openvox import OpenVoxClient
+from custom_components.gsm_gateway.api.simfolder import SimFolderClient
 from custom_components.gsm_gateway.api.smsgateway24 import SmsGateway24Client
 from simulator.openvox import OpenVoxSimulator
+from simulator.simfolder import SimFolderSimulator
 from simulator.smsgateway24 import SmsGateway24Simulator
 
 
@@ -116,9 +120,84 @@ async def smsgateway24(session: aiohttp.ClientSession) -> dict[str, Any]:
     return figures
 
 
+async def _simfolder_cycle(client: SimFolderClient, mark: int | None) -> int:
+    """Requests of one coordinator cycle of a SimFolder account."""
+    before = client.requests_made
+    await client.poll()
+    await client.fetch_inbox(mark)
+    await client.poll_events()
+    if client.has_pending_sends():
+        await client.fetch_sms_statuses()
+    return client.requests_made - before
+
+
+async def simfolder(session: aiohttp.ClientSession) -> dict[str, Any]:
+    """Poll cycles for 1 aggregator x 4 cards and 20 x 32; notification latency.
+
+    The latency is from the simulated cloud starting to POST a notification
+    to the answer of a webhook that parses it with the client (the Home
+    Assistant side adds its write-ahead and the event).
+    """
+    figures: dict[str, Any] = {"poll_requests": {}, "poll_requests_following_20": {}}
+    for aggregators, cards in ((1, 4), (20, 32)):
+        label = f"{aggregators}x{cards}"
+        sim = SimFolderSimulator(aggregators=aggregators, cards=cards, seed=cards)
+        sim.auto_complete = False
+        await sim.start("127.0.0.1", 0)
+        try:
+            client = SimFolderClient(
+                session, ClientConfig(url=sim.url, api_key=sim.api_key)
+            )
+            await client.get_info()
+            await _simfolder_cycle(client, None)  # first: operators, history
+            figures["poll_requests"][label] = await _simfolder_cycle(client, 0)
+            await client.send_sms(
+                SendRequest(numbers=tuple(f"+1555{n:04}" for n in range(20)), text="x")
+            )
+            figures["poll_requests_following_20"][label] = await _simfolder_cycle(
+                client, 0
+            )
+            if aggregators == 1:
+                figures["notification_ms"] = await _notification_latency(sim, client)
+        finally:
+            await sim.stop()
+    return figures
+
+
+async def _notification_latency(
+    sim: SimFolderSimulator, client: SimFolderClient
+) -> dict[str, float]:
+    async def hook(request: web.Request) -> web.Response:
+        client.parse_push(await request.read(), request.content_type)
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # noqa: SLF001
+    try:
+        await client.configure_push(f"http://127.0.0.1:{port}/hook")
+        card = next(iter(sim.cards))
+        times = []
+        for n in range(50):
+            started = time.monotonic()
+            await sim.receive_sms(card, "+380501112233", f"bench {n}")
+            times.append((time.monotonic() - started) * 1000)
+    finally:
+        await runner.cleanup()
+    return {
+        "median": round(statistics.median(times), 2),
+        "p95": round(sorted(times)[int(len(times) * 0.95) - 1], 2),
+    }
+
+
 async def measure(session: aiohttp.ClientSession) -> dict[str, Any]:
     """Every other type's figures, by type."""
     return {
         "openvox": await openvox(session),
+        "simfolder": await simfolder(session),
         "smsgateway24": await smsgateway24(session),
     }

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from custom_components.gsm_gateway.api import (
+    SUPPORTED_TYPES,
     Capability,
     ClientConfig,
     GatewayClient,
@@ -85,8 +86,15 @@ async def test_defaults_that_do_nothing() -> None:
 async def test_create_client_refuses_types_without_a_client() -> None:
     """Only gateway types with a client can be created."""
     async with aiohttp.ClientSession() as session:
-        with pytest.raises(GatewayNotSupportedError):
-            create_client(GatewayType.SIMFOLDER, session, ClientConfig(url="https://x"))
+        for gateway_type in GatewayType:
+            if gateway_type in SUPPORTED_TYPES:
+                client = create_client(
+                    gateway_type, session, ClientConfig(url="https://x")
+                )
+                assert client.type is gateway_type
+            else:
+                with pytest.raises(GatewayNotSupportedError):
+                    create_client(gateway_type, session, ClientConfig(url="https://x"))
 
 
 async def test_pending_sends_survive_export_and_restore() -> None:

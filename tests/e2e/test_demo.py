@@ -36,7 +36,7 @@ from .test_browser import UI_TIMEOUT_MS, VIEWPORT, Shots, browser  # noqa: F401
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 DEMO_URL = "http://127.0.0.1:8123"
-DEMO_PORTS = {"dinstar": 8081, "openvox": 8082, "smsgateway24": 8084}
+DEMO_PORTS = {"dinstar": 8081, "openvox": 8082, "simfolder": 8083, "smsgateway24": 8084}
 """The simulators' ports in scripts/demo and _demo_setup's entries."""
 
 
@@ -98,6 +98,10 @@ async def test_demo_opens_on_its_dashboard(
     # As scripts/demo starts them, but without SMS of their own accord.
     extra = {
         "openvox": ["--ports", "4"],
+        "simfolder": [
+            *("--api-key", "demo-api-key", "--aggregators", "2"),
+            *("--cards", "4", "--bank-cards", "2"),
+        ],
         "smsgateway24": [
             *("--password", "demo", "--phones", "2"),
             *("--push-url", hooks["smsgateway24"]),

@@ -31,6 +31,7 @@ from .models import (
     CallRecord,
     CallState,
     Capability,
+    EditTarget,
     Encoding,
     GatewayInfo,
     GatewayState,
@@ -41,6 +42,7 @@ from .models import (
     PortStatusChange,
     Push,
     PushEvent,
+    RecordKind,
     Registration,
     SendRequest,
     SendResult,
@@ -58,6 +60,7 @@ from .models import (
 SUPPORTED_TYPES: tuple[GatewayType, ...] = (
     GatewayType.DINSTAR,
     GatewayType.OPENVOX,
+    GatewayType.SIMFOLDER,
     GatewayType.SMSGATEWAY24,
 )
 """The gateway types with a working client; the config flow lists only these."""
@@ -97,6 +100,10 @@ def create_client(
         from .smsgateway24 import SmsGateway24Client  # noqa: PLC0415
 
         return SmsGateway24Client(session, config, timezone=config.timezone)
+    if gateway_type is GatewayType.SIMFOLDER:
+        from .simfolder import SimFolderClient  # noqa: PLC0415
+
+        return SimFolderClient(session, config)
     raise GatewayNotSupportedError(f"gateway type {gateway_type}")
 
 
@@ -109,6 +116,7 @@ __all__ = [
     "CallState",
     "Capability",
     "ClientConfig",
+    "EditTarget",
     "Encoding",
     "ForeignPushError",
     "GatewayAuthError",
@@ -130,6 +138,7 @@ __all__ = [
     "Push",
     "PushError",
     "PushEvent",
+    "RecordKind",
     "Registration",
     "SendRequest",
     "SendResult",

@@ -16,11 +16,14 @@ from .errors import GatewayNotSupportedError
 from .models import (
     CallRecord,
     Capability,
+    EditTarget,
     GatewayInfo,
     GatewayState,
     GatewayType,
     InboundSms,
     Push,
+    PushEvent,
+    RecordKind,
     SendRequest,
     SendResult,
     SmsStatusUpdate,
@@ -133,6 +136,62 @@ class GatewayClient(ABC):
         """Switch a multi-SIM port to another SIM slot (0..3)."""
         raise self._unsupported(Capability.SLOT)
 
+    async def make_call(self, port: int, number: str) -> None:
+        """Dial `number` from `port`."""
+        raise self._unsupported(Capability.CALLS)
+
+    async def answer_call(self, port: int) -> None:
+        """Answer the call ringing on `port`."""
+        raise self._unsupported(Capability.CALLS)
+
+    async def end_call(self, port: int) -> None:
+        """Hang up the call on `port`."""
+        raise self._unsupported(Capability.CALLS)
+
+    async def send_at_command(
+        self,
+        port: int,
+        command: str,
+        timeout: float,  # noqa: ASYNC109 - waiting for the reply is the call's job
+    ) -> str:
+        """Send an AT command to the modem of `port` and return its reply."""
+        raise self._unsupported(Capability.AT_COMMAND)
+
+    async def select_card(self, port: int, card: int) -> None:
+        """Put SIM card `card` (a port number) into the modem `port` uses now."""
+        raise self._unsupported(Capability.CARD_SELECT)
+
+    async def direct_cards(self, ports: Sequence[int]) -> None:
+        """Connect these cards for direct interaction (incoming calls)."""
+        raise self._unsupported(Capability.CARD_SELECT)
+
+    async def delete_records(
+        self,
+        kind: RecordKind,
+        ids: Sequence[str] | None = None,
+        before: datetime | None = None,
+    ) -> int:
+        """Delete records from the gateway's own store; return how many went."""
+        raise self._unsupported(Capability.RECORDS)
+
+    async def edit_record(
+        self, target: EditTarget, key: str, fields: Mapping[str, Any]
+    ) -> None:
+        """Change fields of a record the gateway keeps.
+
+        `key` names it: a port/SIM by its number, a sub-device by its key, the
+        operator of a port's SIM by the port's number.
+        """
+        raise self._unsupported(Capability.EDIT)
+
+    async def poll_events(self) -> list[PushEvent]:
+        """Facts newer than the client's marks that a lost push would have told.
+
+        For gateways that list what they push (USSD replies, calls); the
+        caller treats them as pushed facts. Marks travel in `export_state`.
+        """
+        return []
+
     async def get_cdr(
         self,
         ports: Sequence[int] | None = None,
@@ -165,6 +224,14 @@ class GatewayClient(ABC):
     ) -> str:
         """Send `text` to every contact of the lists, from `port`; return its id."""
         raise self._unsupported(Capability.CONTACT_LISTS)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What the client knows that helps a developer correct it (no secrets).
+
+        For APIs built from incomplete documents: the shapes of the answers
+        actually received, retries, and the like.
+        """
+        return {}
 
     async def read_push_settings(self) -> dict[str, Any] | None:
         """The gateway's own push settings, to put back later; None where unreadable.

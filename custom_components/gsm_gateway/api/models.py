@@ -56,6 +56,12 @@ class Capability(StrEnum):
     """Ports report their module and SIM: registration, signal, IMEI, numbers."""
     CONTACT_LISTS = "contact_lists"
     """Contact lists kept by the service, and newsletters sent to them."""
+    CARD_SELECT = "card_select"
+    """SIM cards of a SIM bank can be put into modems (`select_card`, `direct_cards`)."""
+    RECORDS = "records"
+    """The gateway's own records can be deleted (`delete_records`)."""
+    EDIT = "edit"
+    """The gateway's records of SIMs, devices and operators can be edited."""
 
 
 class Registration(StrEnum):
@@ -113,6 +119,24 @@ class CallEventState(StrEnum):
     ENDED = "ended"
     OUTGOING = "outgoing"
     MISSED = "missed"
+
+
+class RecordKind(StrEnum):
+    """The gateway's own stores of records, as `delete_records` names them."""
+
+    SMS_RECEIVED = "sms_received"
+    SMS_SENT = "sms_sent"
+    USSD = "ussd"
+    CALLS_RECEIVED = "calls_received"
+    CALLS_MADE = "calls_made"
+
+
+class EditTarget(StrEnum):
+    """What `edit_record` changes: a port/SIM, a sub-device, a SIM's operator."""
+
+    PORT = "port"
+    DEVICE = "device"
+    OPERATOR = "operator"
 
 
 class Encoding(StrEnum):
@@ -356,10 +380,14 @@ class PortStatusChange:
 
 @dataclass(frozen=True, kw_only=True)
 class GatewayStatusChange:
-    """A pushed change of the whole gateway (powered on/off, IP, ...)."""
+    """A pushed change of the whole gateway (powered on/off, IP, ...).
+
+    With `device_key`, of that sub-device only (an aggregator going offline).
+    """
 
     online: bool | None
     details: dict[str, Any] = field(default_factory=dict)
+    device_key: str | None = None
 
 
 type PushEvent = (

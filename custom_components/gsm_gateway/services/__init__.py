@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 
-from . import calls, contact_lists, inbox, messages, module, ussd_stk
+from . import (
+    calls,
+    cards,
+    contact_lists,
+    inbox,
+    messages,
+    module,
+    records,
+    ussd_stk,
+)
 from .common import Target, parse_numbers
 from .messages import async_send_sms
 
@@ -28,5 +37,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     ussd_stk.async_register(hass)
     module.async_register(hass)
     calls.async_register(hass)
+    cards.async_register(hass)
+    records.async_register(hass)
     contact_lists.async_register(hass)
     inbox.async_register(hass)

@@ -1,4 +1,4 @@
-"""Call actions: call detail records."""
+"""Call actions: dial, answer and hang up, and call detail records."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import probatio
 
@@ -23,10 +24,14 @@ from ..const import DOMAIN
 from ..helpers import call_gateway
 from .common import (
     ATTR_END,
+    ATTR_NUMBER,
     ATTR_START,
     TARGET_FIELDS,
+    TARGET_SCHEMA,
     async_resolve_targets,
     aware,
+    one_named_port,
+    parse_numbers,
     pick_ports,
     single_target,
 )
@@ -72,9 +77,57 @@ async def _async_get_cdr(call: ServiceCall) -> ServiceResponse:
     return {"records": [_call_record(record) for record in records]}
 
 
+SERVICE_MAKE_CALL = "make_call"
+SERVICE_ANSWER_CALL = "answer_call"
+SERVICE_END_CALL = "end_call"
+
+MAKE_CALL_SCHEMA = probatio.Schema(
+    {
+        **TARGET_FIELDS,
+        probatio.Required(ATTR_NUMBER): probatio.All(cv.string, probatio.Length(min=1)),
+    }
+)
+
+
+async def _async_make_call(call: ServiceCall) -> None:
+    target = single_target(async_resolve_targets(call.hass, call.data))
+    target.require(Capability.CALLS)
+    (port,) = pick_ports(target, single=True)
+    numbers = parse_numbers([call.data[ATTR_NUMBER]])
+    if len(numbers) != 1:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_number",
+            translation_placeholders={"number": call.data[ATTR_NUMBER]},
+        )
+    (number,) = numbers
+    await call_gateway(target.client.make_call(port, number))
+
+
+async def _async_answer_call(call: ServiceCall) -> None:
+    target = single_target(async_resolve_targets(call.hass, call.data))
+    target.require(Capability.CALLS)
+    await call_gateway(target.client.answer_call(one_named_port(target)))
+
+
+async def _async_end_call(call: ServiceCall) -> None:
+    target = single_target(async_resolve_targets(call.hass, call.data))
+    target.require(Capability.CALLS)
+    await call_gateway(target.client.end_call(one_named_port(target)))
+
+
 @callback
 def async_register(hass: HomeAssistant) -> None:
     """Register the call actions."""
+    hass.services.async_register(
+        DOMAIN, SERVICE_MAKE_CALL, _async_make_call, schema=MAKE_CALL_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_ANSWER_CALL, _async_answer_call, schema=TARGET_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_END_CALL, _async_end_call, schema=TARGET_SCHEMA
+    )
     hass.services.async_register(
         DOMAIN,
         SERVICE_GET_CDR,

@@ -27,10 +27,15 @@ from ..api import (
     GatewayClient,
     GatewayNotSupportedError,
     Port,
+    SubDevice,
 )
 from ..config_flow import parse_recipients
 from ..const import DOMAIN
-from ..coordinator import GsmGatewayConfigEntry, GsmGatewayCoordinator
+from ..coordinator import (
+    GsmGatewayConfigEntry,
+    GsmGatewayCoordinator,
+    port_can_send,
+)
 from ..helpers import translate_error
 
 ATTR_NUMBER = "number"
@@ -49,6 +54,14 @@ ATTR_SLOT = "slot"
 ATTR_START = "start"
 ATTR_END = "end"
 ATTR_TASK_ID = "task_id"
+ATTR_COMMAND = "command"
+ATTR_CARD = "card"
+ATTR_CARDS = "cards"
+ATTR_KIND = "kind"
+ATTR_IDS = "ids"
+ATTR_BEFORE = "before"
+ATTR_FIELDS = "fields"
+ATTR_RECORD = "record"
 DEFAULT_USSD_TIMEOUT = 30
 MAX_USSD_TIMEOUT = 180
 
@@ -67,6 +80,8 @@ class Target:
 
     entry: GsmGatewayConfigEntry
     ports: tuple[Port, ...] = ()
+    devices: tuple[SubDevice, ...] = ()
+    """Sub-devices (aggregators, phones) the action names, for actions on them."""
 
     @property
     def coordinator(self) -> GsmGatewayCoordinator:
@@ -94,8 +109,21 @@ def pick_ports(target: Target, *, single: bool) -> tuple[int, ...] | None:
     With no port named, sends (and CDR queries) name no port (`None`): the
     gateway spreads sends over its registered ports itself, as a Dinstar does.
     An action on one port (USSD, SIM Toolkit) takes the registered port with
-    the best signal.
+    the best signal. A sub-device (an aggregator, a phone) stands for its
+    ports: those that can send now first, best signal first.
     """
+    if target.devices:
+        ports = sorted(
+            target.ports,
+            key=lambda port: (not port_can_send(port), -(port.signal_dbm or -200)),
+        )
+        if not ports or (single and not port_can_send(ports[0])):
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="no_port_available",
+                translation_placeholders={"gateway": target.entry.title},
+            )
+        return (ports[0].number,) if single else tuple(p.number for p in ports)
     if target.ports:
         if not single:
             return tuple(port.number for port in target.ports)
@@ -138,6 +166,7 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
             translation_domain=DOMAIN, translation_key="no_target"
         )
     ports: dict[str, list[Port]] = {}
+    sub_devices: dict[str, list[SubDevice]] = {}
     entries: dict[str, GsmGatewayConfigEntry] = {}
     if entry_id is not None:
         entry: GsmGatewayConfigEntry = async_get_config_entry(hass, DOMAIN, entry_id)
@@ -164,6 +193,9 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
         if device.id == coordinator.gateway_device_id:
             continue
         if (sub := coordinator.sub_device_for_device(device.id)) is not None:
+            subs = sub_devices.setdefault(entry.entry_id, [])
+            if sub not in subs:
+                subs.append(sub)
             # A phone or aggregator: the ports (SIMs) under it.
             named.extend(
                 port
@@ -180,7 +212,12 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
         if port not in named:
             named.append(port)
     return [
-        Target(entry=entries[key], ports=tuple(named)) for key, named in ports.items()
+        Target(
+            entry=entries[key],
+            ports=tuple(named),
+            devices=tuple(sub_devices.get(key, ())),
+        )
+        for key, named in ports.items()
     ]
 
 
@@ -203,6 +240,43 @@ def _entry_of_device(
         )
     loaded: GsmGatewayConfigEntry = entry
     return loaded
+
+
+def one_named_port(target: Target) -> int:
+    """The one port an action on a port (a call, an AT command) names."""
+    ports = named_ports(target)
+    if len(ports) > 1:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="one_port_only"
+        )
+    return ports[0]
+
+
+def ports_of_devices(
+    hass: HomeAssistant, target: Target, device_ids: Iterable[str]
+) -> tuple[Port, ...]:
+    """The ports of `target`'s gateway that devices named in a field stand for."""
+    registry = dr.async_get(hass)
+    found: list[Port] = []
+    for device_id in device_ids:
+        device = registry.async_get(device_id)
+        if device is not None and device.config_entry_id != target.entry.entry_id:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="device_of_other_gateway",
+                translation_placeholders={"device": _device_label(device)},
+            )
+        port = None if device is None else target.coordinator.port_for_device(device.id)
+        if device is None or port is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="port_unknown",
+                translation_placeholders={
+                    "device": device_id if device is None else _device_label(device)
+                },
+            )
+        found.append(port)
+    return tuple(found)
 
 
 def single_target(targets: list[Target]) -> Target:
