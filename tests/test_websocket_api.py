@@ -214,3 +214,35 @@ async def test_card_served_and_loaded(
     urls = hass.data["frontend_extra_module_url"].urls
     assert any(url.startswith(f"{CARD_URL}?v=") for url in urls)
     assert DOMAIN in hass.config.components
+
+
+async def test_reply_to_a_contact_by_name(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    hass_ws_client: WebSocketGenerator,
+    simulator: DinstarSimulator,
+    config_entry: MockConfigEntry,
+) -> None:
+    """A new message to a contact's name goes to the contact's number."""
+    hass_storage[f"{DOMAIN}.contacts"] = {
+        "version": 1,
+        "data": {"contacts": [{"id": "a1", "name": "Anna", "number": ALICE}]},
+    }
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    client = await hass_ws_client(hass)
+
+    await _command(
+        client,
+        type="gsm_gateway/inbox/send",
+        config_entry_id=config_entry.entry_id,
+        number="anna",
+        text="Hi Anna",
+    )
+
+    assert [(m["number"], m["text"]) for m in simulator.outbox] == [(ALICE, "Hi Anna")]
+    result = await _command(client, type="gsm_gateway/inbox/conversations")
+    assert [(c["number"], c["name"]) for c in result["conversations"]] == [
+        (ALICE, "Anna")
+    ]

@@ -22,6 +22,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import probatio
 
+from .contacts import async_get_contacts
 from .inbox import SIGNAL_INBOX_UPDATED, InboxMessage
 from .services import async_send_sms, parse_numbers
 from .services.common import async_resolve_targets
@@ -183,7 +184,10 @@ def ws_mark_read(
 async def ws_send(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
-    """Send a text through the SIM (or gateway) chosen, as `send_sms` does."""
+    """Send a text through the SIM (or gateway) chosen, as `send_sms` does.
+
+    The number may be a contact's name, as everywhere a number goes.
+    """
     data: dict[str, Any] = {}
     if "config_entry_id" in msg:
         data["config_entry_id"] = msg["config_entry_id"]
@@ -191,7 +195,9 @@ async def ws_send(
         data["device_id"] = [msg["device_id"]]
     # One entry or one device names one gateway (another's device is refused).
     (target,) = async_resolve_targets(hass, data)
-    result = await async_send_sms(target, parse_numbers([msg["number"]]), msg["text"])
+    contacts = await async_get_contacts(hass)
+    numbers = parse_numbers(contacts.resolve([msg["number"]]))
+    result = await async_send_sms(target, numbers, msg["text"])
     connection.send_result(
         msg["id"],
         {

@@ -642,7 +642,7 @@ class GsmGatewayInboxCard extends HTMLElement {
     const preferred = last && `${last.config_entry_id}|${last.device_id ?? ""}`;
     const selected = options.some((o) => o.value === preferred) ? preferred : options[0]?.value;
     composer.innerHTML = `
-      ${this._view === "new" ? `<input class="number" type="tel" autocomplete="tel" placeholder="${escapeHtml(t("number"))}" aria-label="${escapeHtml(t("number"))}">` : ""}
+      ${this._view === "new" ? `<input class="number" type="text" autocomplete="tel" placeholder="${escapeHtml(t("number"))}" aria-label="${escapeHtml(t("number"))}">` : ""}
       <select class="sim" aria-label="${escapeHtml(t("sim"))}" ${options.length < 2 ? "hidden" : ""}>
         ${options
           .map(
