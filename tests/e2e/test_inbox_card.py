@@ -40,6 +40,8 @@ DASHBOARD = "gsm-inbox-e2e"
 CARD = "gsm-gateway-inbox-card"
 ALICE = "+380501234567"
 BOB = "+4917612345678"
+CONTACTS = {"Olena": ALICE, "Max": BOB}
+CAROL = "+442079460018"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -95,6 +97,25 @@ async def _dashboard(client: HomeAssistantClient, entry_id: str) -> None:
     )
 
 
+async def _add_contacts(client: HomeAssistantClient, entry_id: str) -> None:
+    """The contact list, through the options flow over REST as the dialog uses it."""
+
+    async def step(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        status, answer = await client.rest("POST", path, body)
+        assert status == 200, (path, status, answer)
+        return dict(answer)
+
+    flow = await step("/api/config/config_entries/options/flow", {"handler": entry_id})
+    path = f"/api/config/config_entries/options/flow/{flow['flow_id']}"
+    await step(path, {"next_step_id": "contacts"})
+    for name, number in CONTACTS.items():
+        form = await step(path, {"next_step_id": "contact_add"})
+        assert form["step_id"] == "contact_add", form
+        await step(path, {"name": name, "number": number})
+    done = await step(path, {"next_step_id": "contacts_done"})
+    assert done["type"] == "create_entry", done
+
+
 async def _log_in(page: Page, url: str) -> None:
     await page.goto(f"{url}/")
     await page.get_by_role("textbox", name="Username").fill(USER["username"])
@@ -146,6 +167,8 @@ async def test_inbox_card(
     try:
         async with HomeAssistantClient(home_assistant) as client:
             await _dashboard(client, added.entry_id)
+            await _add_contacts(client, added.entry_id)
+            await asyncio.to_thread(wait_entry_loaded, home_assistant, added.entry_id)
             await _push(
                 added.webhook_url,
                 _sms(7001, 0, ALICE, "Hi! Did the parcel arrive?"),
@@ -168,12 +191,13 @@ async def test_inbox_card(
             await expect(card.get_by_text("Dinner at 7?")).to_be_visible()
             await expect(card.locator(".unread-total")).to_have_text("3 unread")
             conversations = card.locator(".conversation")
-            await expect(conversations.first).to_contain_text(BOB)
+            await expect(conversations.first).to_contain_text("Max")
             shots = Shots(page, tmp_path)
             await shots.take("inbox-card-light")
 
             # Opening Alice's conversation marks it read: the count falls.
-            await conversations.filter(has_text=ALICE).click()
+            await conversations.filter(has_text="Olena").click()
+            await expect(card.locator(".header .title")).to_have_text("Olena")
             await expect(card.locator(".message.received .bubble")).to_have_text(
                 ["Hi! Did the parcel arrive?"]
             )
@@ -197,8 +221,27 @@ async def test_inbox_card(
             await card.get_by_role("button", name="Back").click()
             await expect(card.locator(".unread-total")).to_have_text("2 unread")
             await expect(
-                conversations.filter(has_text=ALICE).locator(".badge")
+                conversations.filter(has_text="Olena").locator(".badge")
             ).to_have_count(0)
+
+            # A new message to a new number, through the SIM picked.
+            await card.get_by_role("button", name="New message").click()
+            await card.get_by_role("textbox", name="Phone number or contact").fill(
+                CAROL
+            )
+            await card.get_by_role("combobox", name="SIM").select_option(label="Port 1")
+            await card.get_by_role("textbox", name="Write a message").fill("Hello!")
+            await card.get_by_role("button", name="Send").click()
+            await expect(card.locator(".header .title")).to_have_text(CAROL)
+            await expect(card.locator(".message.sent .bubble")).to_have_text(["Hello!"])
+
+            async def to_carol() -> list[Any] | None:
+                result = (await sim.api("POST", "query_sms_result", json={}))["result"]
+                return [m for m in result if m["number"] == CAROL] or None
+
+            (outgoing,) = await async_wait_until(to_carol, 30, "the new message sent")
+            assert outgoing["port"] == 1, outgoing
+            await card.get_by_role("button", name="Back").click()
 
             # The card picker offers the card, with its preview and visual editor.
             await page.goto(f"{home_assistant.url}/{DASHBOARD}/inbox?edit=1")
@@ -234,7 +277,7 @@ async def test_inbox_card(
                 card = page.locator(CARD)
                 await expect(card.get_by_text("Dinner at 7?")).to_be_visible()
                 if phone:
-                    await card.locator(".conversation").filter(has_text=ALICE).click()
+                    await card.locator(".conversation").filter(has_text="Olena").click()
                     await expect(card.locator(".status")).to_have_text("Delivered")
                     box = await card.bounding_box()
                     assert box is not None
