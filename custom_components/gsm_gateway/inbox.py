@@ -204,11 +204,12 @@ class Inbox:
         if data is None:
             return
         self._next_id = data["next_id"]
-        for row in data["messages"]:
+        for index, row in enumerate(data["messages"]):
             try:
                 message = InboxMessage.from_store(row)
             except KeyError, TypeError, ValueError:
-                LOGGER.debug("Inbox row not understood, dropped: %s", row)
+                # Where it was only: a message's text stays out of the log.
+                LOGGER.debug("Inbox row %d not understood, dropped", index)
                 continue
             self._append(message)
         if self._prune():
