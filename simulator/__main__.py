@@ -81,6 +81,13 @@ def _parse_args() -> argparse.Namespace:
     simfolder.add_argument("--aggregators", type=int, default=2)
     simfolder.add_argument("--cards", type=int, default=4, help="modems per aggregator")
     simfolder.add_argument("--bank-cards", type=int, default=4, help="in its SIM bank")
+    parser.add_argument(
+        "--lose-send-answers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="carry out the first N send_sms requests but hang up unanswered",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--email", default="demo@example.com", help="smsgateway24")
     parser.add_argument("--phones", type=int, default=2, help="smsgateway24 phones")
@@ -260,6 +267,8 @@ async def _run_dinstar(args: argparse.Namespace, stopping: asyncio.Event) -> Non
     sim.push_url = args.push_url
     sim.auto_complete = True
     sim.ussd_delay = args.ussd_delay
+    if args.lose_send_answers:
+        sim.lose_answers("send_sms", args.lose_send_answers)
     rng = random.Random(args.seed)
     await sim.start(args.host, args.port)
     _LOGGER.info(

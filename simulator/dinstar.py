@@ -499,6 +499,7 @@ class DinstarSimulator:
         self.ussd_delay = 0.0
         self.http_status_override: int | None = None
         self._failures: dict[str, list[int]] = {}
+        self._lost_answers: dict[str, int] = {}
         self._nonces: dict[str, set[int]] = {}
         self._opaque = secrets.token_hex(8)
         self._next_sms_id = 1
@@ -669,6 +670,21 @@ class DinstarSimulator:
     def fail(self, path: str, error_code: int, times: int = 1) -> None:
         """Make the next `times` calls of /api/<path> answer this error_code."""
         self._failures[path.strip("/").removeprefix("api/")] = [error_code, times]
+
+    def lose_answers(self, path: str, times: int = 1) -> None:
+        """Carry out the next `times` calls of /api/<path>, then hang up unanswered.
+
+        What a lost answer looks like to the client (a timeout, a dropped line):
+        the gateway did act on the request.
+        """
+        self._lost_answers[path.strip("/").removeprefix("api/")] = times
+
+    def _take_lost_answer(self, name: str) -> bool:
+        left = self._lost_answers.get(name, 0)
+        if left <= 0:
+            return False
+        self._lost_answers[name] = left - 1
+        return True
 
     def _take_failure(self, name: str) -> int | None:
         failure = self._failures.get(name)
@@ -845,6 +861,9 @@ class DinstarSimulator:
             answer = handler(self._params(name, request, body))
         except _ApiError as err:
             answer = {"error_code": err.code}
+        if self._take_lost_answer(name) and request.transport is not None:
+            _LOGGER.info("Answer to %s lost (connection closed)", name)
+            request.transport.close()
         # Every answer carries "sn" on real boxes, though the v1.0 examples don't.
         return _json_response(
             {"error_code": answer.pop("error_code", 200), "sn": self.serial, **answer}

@@ -301,6 +301,7 @@ async def test_balance_options(
         "balance_code": "*100#",
         "balance_interval": 12,
         "balance_pattern": r"Balance: (\S+)",
+        "send_retry_hours": 24,
         "inbox_max_messages": 1000,
         "inbox_max_days": 90,
     }
@@ -319,6 +320,7 @@ async def test_balance_options(
     assert entry.options == {
         "scan_interval": 30,
         "default_recipients": [],
+        "send_retry_hours": 24,
         "inbox_max_messages": 1000,
         "inbox_max_days": 90,
     }

@@ -33,6 +33,7 @@ from custom_components.gsm_gateway.const import (
     CONF_INBOX_MAX_DAYS,
     CONF_INBOX_MAX_MESSAGES,
     CONF_SCAN_INTERVAL,
+    CONF_SEND_RETRY_HOURS,
     CONF_WEBHOOK_ID,
     DOMAIN,
 )
@@ -472,6 +473,7 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
     assert suggested_values(result) == {
         CONF_SCAN_INTERVAL: 30,
         CONF_DEFAULT_RECIPIENTS: "",
+        CONF_SEND_RETRY_HOURS: 24,
         CONF_INBOX_MAX_MESSAGES: 1000,
         CONF_INBOX_MAX_DAYS: 90,
     }
@@ -481,6 +483,7 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
         {
             CONF_SCAN_INTERVAL: 120,
             CONF_DEFAULT_RECIPIENTS: "+49 170 1234567, 112,+441632960961,",
+            CONF_SEND_RETRY_HOURS: 6,
             CONF_INBOX_MAX_MESSAGES: 500,
             CONF_INBOX_MAX_DAYS: 30,
         },
@@ -491,6 +494,7 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
     assert config_entry.options == {
         CONF_SCAN_INTERVAL: 120,
         CONF_DEFAULT_RECIPIENTS: ["+491701234567", "112", "+441632960961"],
+        CONF_SEND_RETRY_HOURS: 6,
         CONF_INBOX_MAX_MESSAGES: 500,
         CONF_INBOX_MAX_DAYS: 30,
     }
@@ -501,6 +505,7 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
     assert suggested_values(result) == {
         CONF_SCAN_INTERVAL: 120,
         CONF_DEFAULT_RECIPIENTS: "+491701234567, 112, +441632960961",
+        CONF_SEND_RETRY_HOURS: 6,
         CONF_INBOX_MAX_MESSAGES: 500,
         CONF_INBOX_MAX_DAYS: 30,
     }
@@ -531,6 +536,7 @@ async def test_options_reject_what_is_not_a_number(
     assert config_entry.options == {
         CONF_SCAN_INTERVAL: 30,
         CONF_DEFAULT_RECIPIENTS: [],
+        CONF_SEND_RETRY_HOURS: 24,
         CONF_INBOX_MAX_MESSAGES: 1000,
         CONF_INBOX_MAX_DAYS: 90,
     }
@@ -586,6 +592,7 @@ async def test_options_read_recipients_stored_as_text(
     assert suggested_values(result) == {
         CONF_SCAN_INTERVAL: 45,
         CONF_DEFAULT_RECIPIENTS: "+4917012345",
+        CONF_SEND_RETRY_HOURS: 24,
         CONF_INBOX_MAX_MESSAGES: 1000,
         CONF_INBOX_MAX_DAYS: 90,
     }

@@ -100,6 +100,7 @@ async def test_send_sms_to_one_number(
         "message_id": str(simulator.outbox[0]["user_id"]),
         "port": 2,
         "status": "queued",
+        "config_entry_id": init_integration.entry_id,
     }
     assert response["task_ids"] == [simulator.outbox[0]["task_id"]]
     (event,) = events
@@ -305,11 +306,20 @@ async def test_send_sms_invalid_number(
     assert simulator.outbox == []
 
 
+@pytest.mark.parametrize(
+    ("code", "reason", "queue"),
+    [(500, "reports an error", True), (550, "no port is available", False)],
+)
 async def test_send_sms_refused_by_the_gateway(
-    hass: HomeAssistant, simulator: DinstarSimulator, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    simulator: DinstarSimulator,
+    init_integration: MockConfigEntry,
+    code: int,
+    reason: str,
+    queue: bool,
 ) -> None:
-    """A gateway that refuses gives a translated error with its reason."""
-    simulator.fail("send_sms", 550)
+    """A refusal gives a translated error with its reason; "busy" does with queue off."""
+    simulator.fail("send_sms", code)
 
     with pytest.raises(HomeAssistantError) as err:
         await call(
@@ -319,12 +329,14 @@ async def test_send_sms_refused_by_the_gateway(
                 "config_entry_id": init_integration.entry_id,
                 "number": "+12345",
                 "message": "Hi",
+                "queue": queue,
             },
         )
 
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == "refused"
-    assert "no port is available" in str(err.value)
+    assert reason in str(err.value)
+    assert init_integration.runtime_data.outbox.waiting == 0
 
 
 async def test_status_events_queued_sent_delivered_once_each(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
@@ -16,7 +17,13 @@ from . import notify
 from .api import ClientConfig, GatewayType, create_client
 from .balance import BalanceMonitor, balance_store_key
 from .blueprint_setup import async_place_blueprints
-from .const import CONF_GATEWAY_TYPE, DOMAIN, STORAGE_VERSION
+from .const import (
+    CONF_GATEWAY_TYPE,
+    CONF_SEND_RETRY_HOURS,
+    DEFAULT_SEND_RETRY_HOURS,
+    DOMAIN,
+    STORAGE_VERSION,
+)
 from .contacts import async_get_contacts
 from .coordinator import (
     GsmGatewayConfigEntry,
@@ -27,8 +34,10 @@ from .counters import async_setup_counters, counters_store_key
 from .frontend import async_register_card
 from .inbox import async_remove_inbox
 from .llm_api import async_register_llm_api
+from .outbox import Outbox
 from .push_target import async_point_push, async_restore_push
 from .services import async_setup_services
+from .services.sending import outbox_sender
 from .webhook import async_register_webhook
 from .websocket_api import async_setup_websocket_api
 
@@ -83,10 +92,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -
     counters = await async_setup_counters(hass, entry, coordinator)
     await coordinator.async_config_entry_first_refresh()
     balance = BalanceMonitor(hass, entry, coordinator)
+    retry_hours = entry.options.get(CONF_SEND_RETRY_HOURS, DEFAULT_SEND_RETRY_HOURS)
+    outbox = Outbox(
+        hass, entry.entry_id, coordinator.tracker, timedelta(hours=retry_hours)
+    )
+    await outbox.async_load()
     entry.runtime_data = GsmGatewayRuntimeData(
-        client=client, coordinator=coordinator, counters=counters, balance=balance
+        client=client,
+        coordinator=coordinator,
+        counters=counters,
+        balance=balance,
+        outbox=outbox,
     )
     await balance.async_start()
+    outbox.async_start(entry, outbox_sender(hass))
+
+    @callback
+    def gateway_answers() -> None:
+        """A poll that works, or a push: what waits in the outbox may go now."""
+        if coordinator.last_update_success:
+            outbox.async_kick()
+
+    entry.async_on_unload(coordinator.async_add_listener(gateway_answers))
+    entry.async_on_unload(coordinator.async_add_push_listener(gateway_answers))
     async_register_webhook(hass, entry, coordinator)
     entry.runtime_data.kept_push_settings = await async_point_push(hass, entry, client)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -95,7 +123,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) -> bool:
-    """Stop listening and unload the platforms."""
+    """Stop sending from the outbox and listening; unload the platforms."""
+    await entry.runtime_data.outbox.async_stop()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
@@ -111,9 +140,10 @@ async def async_remove_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) 
             config,
         ),
     )
-    await Store[dict[str, Any]](
-        hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.messages"
-    ).async_remove()
+    for store in ("messages", "outbox"):
+        await Store[dict[str, Any]](
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.{store}"
+        ).async_remove()
     for key in (counters_store_key(entry.entry_id), balance_store_key(entry.entry_id)):
         await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
     await async_remove_inbox(hass, entry.entry_id)

@@ -130,8 +130,9 @@ async def async_send_text(hass: HomeAssistant, contact: str, text: str) -> SentT
             translation_placeholders={"contact": wanted},
         )
     entry = _sending_entry(hass)
-    result = await async_send_sms(Target(entry=entry), [number], text)
-    status = result.messages[0].status.value if result.messages else "queued"
+    sent = await async_send_sms([Target(entry=entry)], [number], text)
+    messages = sent.result.messages
+    status = messages[0].status.value if messages else "queued"
     return SentText(name=name, number=number, gateway=entry.title, status=status)
 
 

@@ -61,7 +61,9 @@ from .const import (
     CONF_INBOX_MAX_DAYS,
     CONF_INBOX_MAX_MESSAGES,
     CONF_SCAN_INTERVAL,
+    CONF_SEND_RETRY_HOURS,
     CONF_WEBHOOK_ID,
+    DEFAULT_SEND_RETRY_HOURS,
     DOMAIN,
     LOGGER,
 )
@@ -74,6 +76,7 @@ SMSGATEWAY24_URL = "https://smsgateway24.com/getdata/"
 
 MIN_SCAN_INTERVAL = 10
 MAX_SCAN_INTERVAL = 3600
+MAX_SEND_RETRY_HOURS = 168
 INBOX_MESSAGES_RANGE = (100, 10000)
 INBOX_DAYS_RANGE = (1, 3650)
 
@@ -694,6 +697,7 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                         CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
                         CONF_DEFAULT_RECIPIENTS: recipients,
                         **balance,
+                        CONF_SEND_RETRY_HOURS: int(user_input[CONF_SEND_RETRY_HOURS]),
                         CONF_INBOX_MAX_MESSAGES: int(
                             user_input[CONF_INBOX_MAX_MESSAGES]
                         ),
@@ -713,6 +717,9 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                     options.get(CONF_DEFAULT_RECIPIENTS)
                 ),
                 **{k: options[k] for k in balance_keys if k in options},
+                CONF_SEND_RETRY_HOURS: options.get(
+                    CONF_SEND_RETRY_HOURS, DEFAULT_SEND_RETRY_HOURS
+                ),
                 CONF_INBOX_MAX_MESSAGES: options.get(
                     CONF_INBOX_MAX_MESSAGES, DEFAULT_MAX_MESSAGES
                 ),
@@ -735,6 +742,17 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                         ),
                         probatio.Optional(CONF_DEFAULT_RECIPIENTS): TextSelector(
                             TextSelectorConfig(type=TextSelectorType.TEXT)
+                        ),
+                        probatio.Optional(
+                            CONF_SEND_RETRY_HOURS, default=DEFAULT_SEND_RETRY_HOURS
+                        ): NumberSelector(
+                            NumberSelectorConfig(
+                                min=1,
+                                max=MAX_SEND_RETRY_HOURS,
+                                step=1,
+                                mode=NumberSelectorMode.BOX,
+                                unit_of_measurement="h",
+                            )
                         ),
                         **(BALANCE_FIELDS if offers_balance(self.config_entry) else {}),
                         probatio.Optional(

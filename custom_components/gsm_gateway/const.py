@@ -16,6 +16,8 @@ CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_API_KEY: Final = "api_key"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_DEFAULT_RECIPIENTS: Final = "default_recipients"
+CONF_SEND_RETRY_HOURS: Final = "send_retry_hours"
+DEFAULT_SEND_RETRY_HOURS: Final = 24
 CONF_INBOX_MAX_MESSAGES: Final = "inbox_max_messages"
 CONF_INBOX_MAX_DAYS: Final = "inbox_max_days"
 

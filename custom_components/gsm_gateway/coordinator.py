@@ -66,6 +66,7 @@ from .contacts import sender_name
 from .helpers import default_scan_interval
 from .inbox import DEFAULT_MAX_DAYS, DEFAULT_MAX_MESSAGES, Inbox
 from .messages import Fact, MessageTracker
+from .outbox import Outbox
 from .webhook import async_webhook_url
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class GsmGatewayRuntimeData:
     coordinator: GsmGatewayCoordinator
     counters: SmsCounters
     balance: BalanceMonitor
+    outbox: Outbox
     kept_push_settings: dict[str, Any] | None = None
     """The gateway's own push settings, put back when the entry is removed."""
 

@@ -63,6 +63,7 @@ async def async_get_config_entry_diagnostics(
                 ),
             },
             "messages": coordinator.tracker.as_diagnostics(),
+            "outbox": entry.runtime_data.outbox.as_diagnostics(),
             "counters": entry.runtime_data.counters.as_diagnostics(),
             "balance": entry.runtime_data.balance.as_diagnostics(),
             "requests_made": coordinator.client.requests_made,

@@ -89,6 +89,7 @@ class _StoredRow(TypedDict):
     message_id: str | None
     read: bool
     name: NotRequired[str | None]
+    outbox_id: NotRequired[str | None]
 
 
 class _StoredData(TypedDict):
@@ -114,6 +115,8 @@ class InboxMessage:
     message_id: str | None = None
     read: bool = True
     name: str | None = None
+    outbox_id: str | None = None
+    """While the entry's outbox holds the message (SPEC §7): its id there."""
     key: str = field(init=False)
     """The number as conversations group it."""
 
@@ -134,6 +137,7 @@ class InboxMessage:
             "status": None if self.status is None else self.status.value,
             "message_id": self.message_id,
             "read": self.read,
+            "outbox_id": self.outbox_id,
         }
 
     @classmethod
@@ -151,6 +155,7 @@ class InboxMessage:
             status=None if row["status"] is None else SmsStatus(row["status"]),
             message_id=row["message_id"],
             read=row["read"],
+            outbox_id=row.get("outbox_id"),
         )
 
 
@@ -253,6 +258,7 @@ class Inbox:
         message_id: str | None,
         status: SmsStatus,
         name: str | None = None,
+        outbox_id: str | None = None,
     ) -> None:
         """Add a message Home Assistant sent (or queued)."""
         self._add(
@@ -264,11 +270,17 @@ class Inbox:
             port=port,
             message_id=message_id,
             status=status,
+            outbox_id=outbox_id,
         )
 
     @callback
-    def async_send_result(self, text: str, result: SendResult) -> None:
-        """Add the messages of one send, one row per number."""
+    def async_send_result(
+        self, text: str, result: SendResult, *, outbox_id: str | None = None
+    ) -> None:
+        """Add the messages of one send, one row per number.
+
+        `outbox_id`: the outbox holds the message (queued, no id yet).
+        """
         for message in result.messages:
             self.async_sent(
                 number=message.number,
@@ -277,12 +289,23 @@ class Inbox:
                 message_id=message.message_id,
                 status=message.status,
                 name=self._name_for(message.number),
+                outbox_id=outbox_id,
             )
+
+    @callback
+    def async_take_queued(self, outbox_id: str) -> bool:
+        """Drop the rows of a message the outbox held; True if there were any."""
+        kept = [row for row in self._rows if row.outbox_id != outbox_id]
+        if len(kept) == len(self._rows):
+            return False
+        self._rows = kept
+        self._changed()
+        return True
 
     @callback
     def async_status(self, update: SmsStatusUpdate) -> None:
         """Fold a status fact into the sent row it belongs to."""
-        if not update.message_id or (row := self._sent.get(update.message_id)) is None:
+        if (row := self._row_of(update)) is None:
             return
         if row.status is not None and (
             _STATUS_RANK[update.status] <= _STATUS_RANK[row.status]
@@ -292,6 +315,26 @@ class Inbox:
         if update.port is not None and row.port is None:
             row.port = update.port
         self._changed()
+
+    def _row_of(self, update: SmsStatusUpdate) -> InboxMessage | None:
+        """The sent row a status is about: by the gateway's id, or the outbox's.
+
+        The outbox's own facts (a message it gave up on) carry no gateway id
+        but the sequence `outbox|<its id>|<number>|<status>` (outbox.py).
+        """
+        if update.message_id:
+            return self._sent.get(update.message_id)
+        if update.sequence is None or not update.sequence.startswith("outbox|"):
+            return None
+        _kind, outbox_id, number, _status = update.sequence.split("|", 3)
+        return next(
+            (
+                row
+                for row in self._rows
+                if row.outbox_id == outbox_id and row.number == number
+            ),
+            None,
+        )
 
     @callback
     def async_mark_read(
@@ -433,3 +476,22 @@ async def async_remove_inbox(hass: HomeAssistant, entry_id: str) -> None:
     await Store[dict[str, Any]](
         hass, STORAGE_VERSION, inbox_store_key(entry_id)
     ).async_remove()
+
+
+@callback
+def async_outbox_sent(
+    hass: HomeAssistant,
+    outbox_id: str,
+    text: str,
+    inbox: Inbox,
+    result: SendResult,
+) -> None:
+    """A message the outbox held was taken by a gateway: its rows are now that send.
+
+    The queued rows (in the inbox of the entry that kept it) go; the send's
+    rows join the inbox of the gateway that took it, with the gateway's ids,
+    so that its reports fold into them.
+    """
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        entry.runtime_data.coordinator.inbox.async_take_queued(outbox_id)
+    inbox.async_send_result(text, result)

@@ -109,7 +109,7 @@ class GsmGatewayNotifyEntity(GsmPortEntity, NotifyEntity):
                 translation_placeholders={"device": self.entity_id},
             )
         await async_send_sms(
-            Target(entry=entry, ports=(port,)), numbers, sms_text(message, title)
+            [Target(entry=entry, ports=(port,))], numbers, sms_text(message, title)
         )
 
 
@@ -225,7 +225,7 @@ class GsmGatewayNotificationService(BaseNotificationService):
                 translation_key="no_recipients",
             )
         await async_send_sms(
-            Target(entry=entry, ports=_ports(entry, data.get(ATTR_PORT, []))),
+            [Target(entry=entry, ports=_ports(entry, data.get(ATTR_PORT, [])))],
             numbers,
             sms_text(message, kwargs.get(ATTR_TITLE)),
             encoding=data[ATTR_ENCODING],

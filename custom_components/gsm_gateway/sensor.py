@@ -105,6 +105,8 @@ class GsmGatewaySensorDescription(SensorEntityDescription):
     value_fn: Callable[[GsmGatewayCoordinator], StateType | datetime]
     push_driven: bool = False
     """Changed by pushes alone: updated after each push, not on each poll only."""
+    outbox_driven: bool = False
+    """Changed by the outbox: updated whenever a message comes or goes."""
     inbox_driven: bool = False
     """Changed by the inbox: updated when it changes (a burst: once)."""
 
@@ -234,6 +236,16 @@ SUB_DEVICE_SENSORS: tuple[GsmSubDeviceSensorDescription, ...] = (
 
 GATEWAY_SENSORS: tuple[GsmGatewaySensorDescription, ...] = (
     GsmGatewaySensorDescription(
+        key="outbox",
+        translation_key="outbox",
+        state_class=SensorStateClass.MEASUREMENT,
+        has_fn=lambda client: client.supports(Capability.SEND_SMS),
+        value_fn=lambda coordinator: (
+            coordinator.config_entry.runtime_data.outbox.waiting
+        ),
+        outbox_driven=True,
+    ),
+    GsmGatewaySensorDescription(
         key="sms_queue",
         translation_key="sms_queue",
         state_class=SensorStateClass.MEASUREMENT,
@@ -343,10 +355,19 @@ class GsmGatewaySensor(GsmGatewayEntity, SensorEntity):
             self.async_on_remove(
                 self.coordinator.async_add_push_listener(self.async_write_ha_state)
             )
+        if self.entity_description.outbox_driven:
+            outbox = self.coordinator.config_entry.runtime_data.outbox
+            self.async_on_remove(outbox.async_add_listener(self.async_write_ha_state))
         if self.entity_description.inbox_driven:
             self.async_on_remove(
                 self.coordinator.inbox.async_add_listener(self.async_write_ha_state)
             )
+
+    @property
+    @override
+    def available(self) -> bool:
+        """The outbox is there whether the gateway answers or not."""
+        return self.entity_description.outbox_driven or super().available
 
     @property
     @override

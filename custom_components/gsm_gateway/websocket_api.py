@@ -197,7 +197,8 @@ async def ws_send(
     (target,) = async_resolve_targets(hass, data)
     contacts = await async_get_contacts(hass)
     numbers = parse_numbers(contacts.resolve([msg["number"]]))
-    result = await async_send_sms(target, numbers, msg["text"])
+    # Kept in the outbox, as by send_sms, when the gateway cannot take it now.
+    result = (await async_send_sms([target], numbers, msg["text"])).result
     connection.send_result(
         msg["id"],
         {

@@ -17,9 +17,11 @@ from custom_components.gsm_gateway.api import (
     CallEventState,
     CallRecord,
     CallState,
+    Capability,
     ClientConfig,
     Encoding,
     ForeignPushError,
+    GatewayAnswerLostError,
     GatewayAuthError,
     GatewayBadRequestError,
     GatewayConnectionError,
@@ -294,6 +296,39 @@ async def test_user_ids_differ_between_clients(
     assert {m.message_id for m in first.messages}.isdisjoint(
         m.message_id for m in second.messages
     )
+
+
+async def test_a_lost_answer_is_looked_up_by_the_reference(
+    client: DinstarClient, sim: DinstarSimulator
+) -> None:
+    """The gateway took the send but hung up: the reference finds it, every number."""
+    request = send(numbers(130), "Alarm", reference="outbox-1")
+    assert client.supports(Capability.SEND_LOOKUP)
+    assert await client.lookup_send(request) is None
+
+    sim.lose_answers("send_sms")
+    with pytest.raises(GatewayAnswerLostError):
+        await client.send_sms(request)
+    assert len(sim.outbox) == 128, "the first batch was taken, the second not sent"
+
+    found = await client.lookup_send(request)
+    assert found is not None
+    taken = [m for m in found.messages if m.status is SmsStatus.QUEUED]
+    assert [m.number for m in taken] == numbers(128)
+    assert [m.message_id for m in taken] == [str(m["user_id"]) for m in sim.outbox]
+    assert [m.status for m in found.messages[128:]] == [SmsStatus.FAILED] * 2
+    assert client.has_pending_sends(), "what it took is followed from now on"
+
+    # Sent again with the same reference, the numbers keep their user_ids.
+    again = await client.send_sms(send(numbers(2), "Alarm", reference="outbox-1"))
+    assert [m.message_id for m in again.messages] == [
+        m.message_id for m in found.messages[:2]
+    ]
+
+
+async def test_lookup_needs_a_reference(client: DinstarClient) -> None:
+    with pytest.raises(GatewayBadRequestError, match="reference"):
+        await client.lookup_send(send(["1"]))
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from cryptography.x509.oid import NameOID
 import pytest
 
 from custom_components.gsm_gateway.api import (
+    GatewayAnswerLostError,
     GatewayAuthError,
     GatewayConnectionError,
     GatewayResponseError,
@@ -338,9 +339,12 @@ async def test_unreachable_gateway(session: aiohttp.ClientSession, stub: Stub) -
     server.close()
     await server.wait_closed()
     client = http(session, f"http://127.0.0.1:{port}")
-    with pytest.raises(GatewayConnectionError, match=r"cannot reach 127\.0\.0\.1"):
+    with pytest.raises(
+        GatewayConnectionError, match=r"cannot reach 127\.0\.0\.1"
+    ) as err:
         await client.request("GET", "/api/x")
     assert client.requests_made == 1
+    assert not isinstance(err.value, GatewayAnswerLostError), "nothing went out"
 
 
 async def test_timeout(session: aiohttp.ClientSession, stub: Stub) -> None:
@@ -352,9 +356,24 @@ async def test_timeout(session: aiohttp.ClientSession, stub: Stub) -> None:
 
     stub.routes["/api/x"] = hang
     client = http(session, stub.url, timeout=0.1)
-    with pytest.raises(GatewayConnectionError, match=r"did not answer within 0\.1 s"):
+    with pytest.raises(GatewayAnswerLostError, match=r"did not answer within 0\.1 s"):
         await client.request("GET", "/api/x")
     release.set()
+
+
+async def test_connection_dropped_before_the_answer(
+    session: aiohttp.ClientSession, stub: Stub
+) -> None:
+    """The request reached the gateway, which then closed the line: maybe taken."""
+
+    async def drop(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response(text="{}")
+
+    stub.routes["/api/x"] = drop
+    with pytest.raises(GatewayAnswerLostError, match=r"no answer from 127\.0\.0\.1"):
+        await http(session, stub.url).request("GET", "/api/x")
 
 
 async def test_url_without_scheme_and_with_a_base_path(

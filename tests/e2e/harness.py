@@ -277,6 +277,15 @@ class HomeAssistantProcess:
 
     def start(self) -> None:
         """Start the server and wait until its HTTP API answers."""
+        self.spawn()
+        self.wait_http()
+
+    def spawn(self) -> None:
+        """Start the server, without waiting for it.
+
+        From the main thread: the server ends with the thread that started it
+        (PR_SET_PDEATHSIG), so not from a worker thread (`asyncio.to_thread`).
+        """
         assert self.process is None or self.process.poll() is not None, "running"
         self.starts += 1
         with self.log.open("a", encoding="utf-8") as out:
@@ -297,7 +306,6 @@ class HomeAssistantProcess:
             self.log,
             self.config_dir,
         )
-        self.wait_http()
 
     def wait_http(self, timeout: float = START_TIMEOUT) -> None:
         """Wait until the HTTP server answers (it starts early in start-up)."""

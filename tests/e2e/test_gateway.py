@@ -227,6 +227,8 @@ async def test_pushes_to_the_webhook(
             "port": truth["port"],
             "sim_number": phones[truth["port"]],
             "sender": truth["number"],
+            # No contact has the simulator's senders here.
+            "sender_name": None,
             "text": truth["text"],
             "timestamp": event["timestamp"],
             "message_id": str(truth["incoming_sms_id"]),

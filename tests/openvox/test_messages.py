@@ -26,12 +26,16 @@ from ..conftest import WEBHOOK_ID
 
 
 async def _send(
-    hass: HomeAssistant, entry: MockConfigEntry, number: str | list[str], text: str
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    number: str | list[str],
+    text: str,
+    **extra: object,
 ) -> list[dict[str, object]]:
     response = await hass.services.async_call(
         DOMAIN,
         "send_sms",
-        {"config_entry_id": entry.entry_id, "number": number, "message": text},
+        {"config_entry_id": entry.entry_id, "number": number, "message": text} | extra,
         blocking=True,
         return_response=True,
     )
@@ -111,9 +115,15 @@ async def test_no_free_port(
     await openvox_loaded.runtime_data.coordinator.async_refresh()
 
     with pytest.raises(HomeAssistantError) as err:
-        await _send(hass, openvox_loaded, "+1001", "x")
+        await _send(hass, openvox_loaded, "+1001", "x", queue=False)
 
     assert err.value.translation_key == "refused"
+    assert _sends(openvox) == []
+
+    # Without queue: false, "no free span" is "not now": the outbox keeps it.
+    (queued,) = await _send(hass, openvox_loaded, "+1001", "x")
+    assert queued["status"] == "queued"
+    assert openvox_loaded.runtime_data.outbox.waiting == 1
     assert _sends(openvox) == []
 
 

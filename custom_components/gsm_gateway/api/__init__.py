@@ -14,6 +14,7 @@ import aiohttp
 from .base import GatewayClient
 from .errors import (
     ForeignPushError,
+    GatewayAnswerLostError,
     GatewayAuthError,
     GatewayBadRequestError,
     GatewayBusyError,
@@ -119,6 +120,7 @@ __all__ = [
     "EditTarget",
     "Encoding",
     "ForeignPushError",
+    "GatewayAnswerLostError",
     "GatewayAuthError",
     "GatewayBadRequestError",
     "GatewayBusyError",

@@ -67,6 +67,15 @@ class GatewayClient(ABC):
         """Send one text to one or more numbers."""
         raise self._unsupported(Capability.SEND_SMS)
 
+    async def lookup_send(self, request: SendRequest) -> SendResult | None:
+        """What the gateway took of `request`, whose answer was lost; None: nothing.
+
+        `request` carries the `reference` it was sent with. Only where the API
+        can tell (`Capability.SEND_LOOKUP`); elsewhere it cannot be known
+        whether the gateway took it.
+        """
+        raise self._unsupported(Capability.SEND_LOOKUP)
+
     async def fetch_inbox(self, after: int | None) -> list[InboundSms]:
         """List received messages whose `sequence` is greater than `after`.
 

@@ -279,6 +279,7 @@ class DinstarClient(GatewayClient):
             Capability.CALL_STATE,
             Capability.PUSH,
             Capability.PORT_STATUS,
+            Capability.SEND_LOOKUP,
         }
     )
     max_numbers_per_request = MAX_NUMBERS_PER_SEND
@@ -462,7 +463,13 @@ class DinstarClient(GatewayClient):
             for index in range(0, len(numbers), MAX_NUMBERS_PER_SEND)
         ]
         for position, batch in enumerate(batches):
-            user_ids = [self._new_user_id() for _ in batch]
+            start_index = position * MAX_NUMBERS_PER_SEND
+            user_ids = [
+                self._new_user_id()
+                if request.reference is None
+                else _reference_user_id(request.reference, start_index + index)
+                for index in range(len(batch))
+            ]
             body["param"] = [
                 {"number": number, "user_id": user_id}
                 for number, user_id in zip(batch, user_ids, strict=True)
@@ -509,6 +516,72 @@ class DinstarClient(GatewayClient):
             task_ids=tuple(task_ids),
             requests=self.requests_made - start,
         )
+
+    @override
+    async def lookup_send(self, request: SendRequest) -> SendResult | None:
+        """Ask `query_sms_result` for the `user_id`s the reference gave the send.
+
+        Assumption: the gateway lists a message it took from the moment it
+        queues it (status SENDING, one of the document's result statuses),
+        not only once sent. Numbers of the send it does not list (a later
+        batch that failed) are answered failed, as `send_sms` answers them.
+        """
+        if request.reference is None:
+            raise GatewayBadRequestError("a send is looked up by its reference")
+        numbers = [n for n in map(_dial_string, request.numbers) if n]
+        user_ids = [
+            _reference_user_id(request.reference, index)
+            for index in range(len(numbers))
+        ]
+        found: set[int] = set()
+        start = self.requests_made
+        for index in range(0, len(user_ids), MAX_USER_IDS_PER_QUERY):
+            answer = await self._call(
+                "POST",
+                "/api/query_sms_result",
+                json_body={"user_id": user_ids[index : index + MAX_USER_IDS_PER_QUERY]},
+            )
+            _check(answer, reasons={413: "more than 32 numbers in one query"})
+            found |= {
+                user_id
+                for item in _items(answer.get("result"))
+                if (user_id := _int(item.get("user_id"))) is not None
+            }
+        if not found & set(user_ids):
+            return None
+        port = request.ports[0] if request.ports and len(request.ports) == 1 else None
+        now = time.time()
+        messages: list[SentMessage] = []
+        for number, user_id in zip(numbers, user_ids, strict=True):
+            if user_id not in found:
+                messages.append(
+                    SentMessage(
+                        number=number,
+                        message_id=None,
+                        port=port,
+                        status=SmsStatus.FAILED,
+                    )
+                )
+                continue
+            self._sent.setdefault(
+                user_id,
+                _SentMessage(
+                    user_id=user_id,
+                    number=number,
+                    port=port,
+                    delivery_report=request.delivery_report,
+                    created=now,
+                ),
+            )
+            messages.append(
+                SentMessage(
+                    number=number,
+                    message_id=str(user_id),
+                    port=port,
+                    status=SmsStatus.QUEUED,
+                )
+            )
+        return SendResult(messages=tuple(messages), requests=self.requests_made - start)
 
     @override
     def export_state(self) -> dict[str, Any]:
@@ -1257,6 +1330,17 @@ def _int(value: Any) -> int | None:
         if re.fullmatch(r"-?\d+", value):
             return int(value)
     return None
+
+
+def _reference_user_id(reference: str, index: int) -> int:
+    """The `user_id` of the `index`-th number of the send with this reference.
+
+    The same on every attempt, so a send whose answer was lost can be looked
+    up (`lookup_send`). A digest, not a counter: after a restart nothing has to
+    be remembered; within 31 bits two sends meet by chance once in a billion.
+    """
+    digest = hashlib.sha256(f"{reference}|{index}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % USER_ID_LIMIT
 
 
 def _dial_string(number: str) -> str:

@@ -15,6 +15,14 @@ class GatewayConnectionError(GatewayError):
     """The gateway could not be reached, timed out, or dropped the connection."""
 
 
+class GatewayAnswerLostError(GatewayConnectionError):
+    """The request went out, but no answer came back (timeout, dropped connection).
+
+    Unlike a gateway that could not be reached, this one may have acted on it:
+    a send is looked up (`GatewayClient.lookup_send`) before it is sent again.
+    """
+
+
 class GatewayAuthError(GatewayError):
     """The gateway refused the credentials."""
 

@@ -35,7 +35,12 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from . import lenient_json
-from .errors import GatewayAuthError, GatewayConnectionError, GatewayResponseError
+from .errors import (
+    GatewayAnswerLostError,
+    GatewayAuthError,
+    GatewayConnectionError,
+    GatewayResponseError,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -325,12 +330,17 @@ class HttpClient:
                 return HttpResponse(
                     status=response.status, headers=response.headers, body=content
                 )
+        except aiohttp.ClientConnectorError as err:
+            # No connection was made: the request never left.
+            raise GatewayConnectionError(f"cannot reach {url.host}: {err}") from err
         except TimeoutError as err:
-            raise GatewayConnectionError(
+            # The request may have been taken (a connection that hangs until
+            # the timeout is counted here too: it cannot be told apart).
+            raise GatewayAnswerLostError(
                 f"{url.host} did not answer within {self._timeout_seconds} s"
             ) from err
         except aiohttp.ClientError as err:
-            raise GatewayConnectionError(f"cannot reach {url.host}: {err}") from err
+            raise GatewayAnswerLostError(f"no answer from {url.host}: {err}") from err
 
 
 def _algorithm(params: Mapping[str, str]) -> str:

@@ -52,6 +52,8 @@ class Capability(StrEnum):
     AT_COMMAND = "at_command"
     CALLS = "calls"
     SCHEDULED_SEND = "scheduled_send"
+    SEND_LOOKUP = "send_lookup"
+    """A send whose answer was lost can be looked up on the gateway (`lookup_send`)."""
     PORT_STATUS = "port_status"
     """Ports report their module and SIM: registration, signal, IMEI, numbers."""
     CONTACT_LISTS = "contact_lists"
@@ -279,6 +281,9 @@ class SendRequest:
     delivery_report: bool = True
     send_at: datetime | None = None
     urgent: bool = False
+    reference: str | None = None
+    """The caller's id of this send, the same on every attempt: where the API
+    lets it, the client makes the send findable by it (`lookup_send`)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,7 +21,7 @@ from . import (
     ussd_stk,
 )
 from .common import Target, parse_numbers
-from .messages import async_send_sms
+from .sending import async_send_sms
 
 __all__ = ["Target", "async_send_sms", "async_setup_services", "parse_numbers"]
 

@@ -62,6 +62,7 @@ ATTR_IDS = "ids"
 ATTR_BEFORE = "before"
 ATTR_FIELDS = "fields"
 ATTR_RECORD = "record"
+ATTR_QUEUE = "queue"
 DEFAULT_USSD_TIMEOUT = 30
 MAX_USSD_TIMEOUT = 180
 
@@ -160,18 +161,22 @@ def _device_label(device: dr.BaseDeviceEntry) -> str:
 def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Target]:
     """The gateways (and their ports) an action call names, loaded ones only."""
     device_ids: list[str] = data.get(ATTR_DEVICE_ID, [])
-    entry_id: str | None = data.get(ATTR_CONFIG_ENTRY_ID)
-    if not device_ids and entry_id is None:
+    entry_ids: list[str] = cv.ensure_list(data.get(ATTR_CONFIG_ENTRY_ID))
+    if not device_ids and not entry_ids:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="no_target"
         )
     ports: dict[str, list[Port]] = {}
     sub_devices: dict[str, list[SubDevice]] = {}
     entries: dict[str, GsmGatewayConfigEntry] = {}
-    if entry_id is not None:
+    for entry_id in entry_ids:
+        if len(entry_ids) > 1 and not _loaded(hass, entry_id):
+            continue  # A fallback not set up (its gateway away at start-up).
         entry: GsmGatewayConfigEntry = async_get_config_entry(hass, DOMAIN, entry_id)
         entries[entry.entry_id] = entry
         ports[entry.entry_id] = []
+    if entry_ids and not entries:
+        async_get_config_entry(hass, DOMAIN, entry_ids[0])  # Raises why not.
     registry = dr.async_get(hass)
     for device_id in device_ids:
         if (device := registry.async_get(device_id)) is None:
@@ -181,7 +186,7 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
                 translation_placeholders={"device": device_id},
             )
         entry = _entry_of_device(hass, device)
-        if entry_id is not None and entry.entry_id != entry_id:
+        if entry_ids and entry.entry_id not in entry_ids:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="device_of_other_gateway",
@@ -219,6 +224,11 @@ def async_resolve_targets(hass: HomeAssistant, data: dict[str, Any]) -> list[Tar
         )
         for key, named in ports.items()
     ]
+
+
+def _loaded(hass: HomeAssistant, entry_id: str) -> bool:
+    entry = hass.config_entries.async_get_entry(entry_id)
+    return entry is not None and entry.state is ConfigEntryState.LOADED
 
 
 def _entry_of_device(

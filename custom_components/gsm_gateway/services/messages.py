@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-import uuid
-
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -13,7 +10,6 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util.json import JsonValueType
 import probatio
@@ -21,9 +17,6 @@ import probatio
 from ..api import (
     Capability,
     Encoding,
-    SendRequest,
-    SendResult,
-    SmsStatusUpdate,
 )
 from ..const import DOMAIN
 from ..contacts import async_get_contacts
@@ -33,17 +26,16 @@ from .common import (
     ATTR_ENCODING,
     ATTR_MESSAGE,
     ATTR_NUMBER,
+    ATTR_QUEUE,
     ATTR_SEND_AT,
     ATTR_TASK_ID,
     ATTR_URGENT,
     TARGET_FIELDS,
-    Target,
     async_resolve_targets,
-    aware,
     parse_numbers,
-    pick_ports,
     single_target,
 )
+from .sending import async_send_sms
 
 SERVICE_SEND_SMS = "send_sms"
 SERVICE_SEND_TELEGRAM = "send_telegram"
@@ -52,6 +44,10 @@ SERVICE_STOP_SMS = "stop_sms"
 SEND_SMS_SCHEMA = probatio.Schema(
     {
         **TARGET_FIELDS,
+        # Several gateways: the first that can take the message sends it.
+        probatio.Optional(ATTR_CONFIG_ENTRY_ID): probatio.All(
+            cv.ensure_list, [cv.string]
+        ),
         probatio.Required(ATTR_NUMBER): probatio.All(cv.ensure_list, [cv.string]),
         probatio.Required(ATTR_MESSAGE): probatio.All(
             cv.string, probatio.Length(min=1)
@@ -62,6 +58,7 @@ SEND_SMS_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_DELIVERY_REPORT, default=True): cv.boolean,
         probatio.Optional(ATTR_SEND_AT): cv.datetime,
         probatio.Optional(ATTR_URGENT, default=False): cv.boolean,
+        probatio.Optional(ATTR_QUEUE, default=True): cv.boolean,
     }
 )
 
@@ -86,74 +83,28 @@ STOP_SMS_SCHEMA = probatio.Schema(
 )
 
 
-async def async_send_sms(
-    target: Target,
-    numbers: Sequence[str],
-    text: str,
-    *,
-    encoding: Encoding = Encoding.AUTO,
-    delivery_report: bool = True,
-    send_at: datetime | None = None,
-    urgent: bool = False,
-) -> SendResult:
-    """Send one text to `numbers`, and fire `queued` for each message.
-
-    Shared by the action and both kinds of notify.
-    """
-    target.require(Capability.SEND_SMS)
-    if (send_at is not None or urgent) and not target.client.supports(
-        Capability.SCHEDULED_SEND
-    ):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="scheduled_not_supported",
-            translation_placeholders={"gateway": target.entry.title},
-        )
-    if not numbers:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="no_recipients"
-        )
-    request = SendRequest(
-        numbers=tuple(numbers),
-        text=text,
-        ports=pick_ports(target, single=False),
-        encoding=encoding,
-        delivery_report=delivery_report,
-        send_at=aware(send_at),
-        urgent=urgent,
-    )
-    result = await call_gateway(target.client.send_sms(request))
-    target.coordinator.inbox.async_send_result(text, result)
-    target.coordinator.tracker.async_statuses(
-        SmsStatusUpdate(
-            message_id=message.message_id,
-            number=message.number,
-            port=message.port,
-            status=message.status,
-            # Without an id, nothing tells two sends to one number apart.
-            sequence=None if message.message_id else f"sent|{uuid.uuid4().hex}",
-        )
-        for message in result.messages
-    )
-    await target.coordinator.tracker.async_commit()
-    return result
-
-
 async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
+    """Send through the gateways named.
+
+    Several entries named are fallbacks, in order; the ports of several
+    gateways named by their devices each send.
+    """
     targets = async_resolve_targets(call.hass, call.data)
     contacts = await async_get_contacts(call.hass)
     numbers = parse_numbers(contacts.resolve(call.data[ATTR_NUMBER]))
+    fallbacks = len(call.data.get(ATTR_CONFIG_ENTRY_ID, [])) > 1
     messages: list[JsonValueType] = []
     task_ids: list[JsonValueType] = []
-    for target in targets:
-        result = await async_send_sms(
-            target,
+    for chain in [targets] if fallbacks else [[target] for target in targets]:
+        sent = await async_send_sms(
+            chain,
             numbers,
             call.data[ATTR_MESSAGE],
             encoding=call.data[ATTR_ENCODING],
             delivery_report=call.data[ATTR_DELIVERY_REPORT],
             send_at=call.data.get(ATTR_SEND_AT),
             urgent=call.data[ATTR_URGENT],
+            queue=call.data[ATTR_QUEUE],
         )
         messages.extend(
             {
@@ -161,10 +112,11 @@ async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
                 "message_id": message.message_id,
                 "port": message.port,
                 "status": message.status.value,
+                "config_entry_id": sent.entry_id,
             }
-            for message in result.messages
+            for message in sent.result.messages
         )
-        task_ids.extend(result.task_ids)
+        task_ids.extend(sent.result.task_ids)
     return {"messages": messages, "task_ids": task_ids}
 
 
