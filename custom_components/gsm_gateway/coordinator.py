@@ -50,6 +50,8 @@ from .const import (
     ATTR_STATUS,
     ATTR_TEXT,
     ATTR_TIMESTAMP,
+    CONF_INBOX_MAX_DAYS,
+    CONF_INBOX_MAX_MESSAGES,
     CONF_SCAN_INTERVAL,
     DOMAIN,
     EVENT_CALL,
@@ -62,6 +64,7 @@ from .const import (
 )
 from .contacts import sender_name
 from .helpers import default_scan_interval
+from .inbox import DEFAULT_MAX_DAYS, DEFAULT_MAX_MESSAGES, Inbox
 from .messages import Fact, MessageTracker
 from .outbox import Outbox
 from .webhook import async_webhook_url
@@ -154,6 +157,15 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             self._fire_status,
             client_state=client.export_state,
         )
+        self.inbox = Inbox(
+            hass,
+            entry.entry_id,
+            max_messages=entry.options.get(
+                CONF_INBOX_MAX_MESSAGES, DEFAULT_MAX_MESSAGES
+            ),
+            max_days=entry.options.get(CONF_INBOX_MAX_DAYS, DEFAULT_MAX_DAYS),
+            name_for=lambda number: sender_name(hass, number, None),
+        )
         self.last_push: datetime | None = None
         self.last_push_kind: str | None = None
         self.pushes_received = 0
@@ -171,6 +183,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     async def _async_setup(self) -> None:
         with _update_errors("cannot_connect"):
             self.info = await self.client.get_info()
+            await self.inbox.async_load()
             await self.tracker.async_load()
             self.client.restore_state(self.tracker.restored_client_state)
             if not self.tracker.initialized and self.client.supports(Capability.INBOX):
@@ -225,6 +238,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         if self._take_polled_facts(facts) and self._first_poll_done:
             self._note_unannounced()
         await self.tracker.async_commit()
+        self.inbox.async_prune()
         self._first_poll_done = True
         self._sync_ports(state)
         return state
@@ -338,6 +352,12 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     @callback
     def _fire_sms(self, message: InboundSms) -> None:
         port = self.port_by_number(message.port)
+        name = sender_name(
+            self.hass,
+            message.sender,
+            message.imsi or (port.sim.imsi if port and port.sim else None),
+        )
+        self.inbox.async_received(message, name)
         for listener in self.fact_listeners:
             listener(message, port)
         self.hass.bus.async_fire(
@@ -350,11 +370,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                     port.sim.phone_number if port is not None and port.sim else None
                 ),
                 ATTR_SENDER: message.sender,
-                ATTR_SENDER_NAME: sender_name(
-                    self.hass,
-                    message.sender,
-                    message.imsi or (port.sim.imsi if port and port.sim else None),
-                ),
+                ATTR_SENDER_NAME: name,
                 ATTR_TEXT: message.text,
                 ATTR_TIMESTAMP: message.timestamp.isoformat(),
                 ATTR_MESSAGE_ID: message.message_id,
@@ -363,6 +379,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
 
     @callback
     def _fire_status(self, update: SmsStatusUpdate) -> None:
+        self.inbox.async_status(update)
         port = self.port_by_number(update.port)
         for listener in self.fact_listeners:
             listener(update, port)
@@ -555,4 +572,5 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     async def async_shutdown(self) -> None:
         """Stop holding facts back for start-up; finish the write in flight."""
         await self.tracker.async_shutdown()
+        await self.inbox.async_flush()
         await super().async_shutdown()
