@@ -1,8 +1,10 @@
 """Prepare the demo's Home Assistant configuration directory.
 
 Writes what a newcomer would otherwise click through: the configuration, an
-onboarded instance with a `demo`/`demo` user, and a GSM Gateway config entry
-per bundled simulator. Files that exist are kept (edits survive), and an entry
+onboarded instance with a `demo`/`demo` user, a GSM Gateway config entry
+per bundled simulator with a few messages in its inbox, and the dashboard
+"GSM Gateway" (the inbox card, each SIM's signal and registration) that
+Home Assistant opens on. Files that exist are kept (edits survive), and an entry
 is added only when the configuration has none for that simulator. Prints one
 line per entry, `<type> <webhook id>`: the Dinstar simulator is told where to
 push; the others are pointed there by the integration itself.
@@ -10,7 +12,7 @@ push; the others are pointed there by the integration itself.
 Usage: python scripts/_demo_setup.py CONFIG_DIR
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import json
 import os
 from pathlib import Path
@@ -98,7 +100,18 @@ homeassistant:
   internal_url: http://127.0.0.1:8123
   external_url: http://127.0.0.1:8123
 
-default_config:
+# What the demo shows, spelled out: `default_config` would pull in go2rtc,
+# whose binary this install lacks ("Invalid config" at start-up), and more
+# that a look at GSM Gateway does not need.
+frontend:
+config:
+history:
+logbook:
+automation:
+script:
+scene:
+system_health:
+webhook:
 
 logger:
   default: warning
@@ -106,6 +119,85 @@ logger:
     homeassistant.bootstrap: info
     custom_components.gsm_gateway: debug
 """
+
+
+DASHBOARD_ID = "gsm_gateway"
+DASHBOARD_URL = "gsm-gateway"
+# One row per SIM, found by what its sensors are (signal strength's device
+# class, registration's states), so no entity id is written down here.
+SIMS_MARKDOWN = """\
+{%- set ns = namespace(rows=[]) -%}
+{%- for d in integration_entities('gsm_gateway') | map('device_id')
+     | reject('none') | unique -%}
+  {%- set sim = namespace(signal=none, registration=none) -%}
+  {%- for e in device_entities(d) -%}
+    {%- if is_state_attr(e, 'device_class', 'signal_strength') -%}
+      {%- set sim.signal = e -%}
+    {%- endif -%}
+    {%- if 'roaming' in (state_attr(e, 'options') or []) -%}
+      {%- set sim.registration = e -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if sim.registration -%}
+    {%- set dbm = states(sim.signal) if sim.signal else 'unknown' -%}
+    {%- set ns.rows = ns.rows + ['| ' ~ device_attr(device_attr(d, 'via_device_id')
+        or d, 'name') ~ ' | ' ~ (device_attr(d, 'name_by_user')
+        or device_attr(d, 'name')) ~ ' | '
+        ~ (dbm ~ ' dBm' if is_number(dbm) else '-') ~ ' | '
+        ~ state_translated(sim.registration) ~ ' |'] -%}
+  {%- endif -%}
+{%- endfor -%}
+| Gateway | SIM | Signal | Registration |
+|:--|:--|--:|:--|
+{{ ns.rows | sort | join('\n') }}
+"""
+DASHBOARD = {
+    "title": "GSM Gateway",
+    "views": [
+        {
+            "title": "GSM Gateway",
+            "path": "home",
+            "cards": [
+                {"type": "custom:gsm-gateway-inbox-card", "conversations": 6},
+                {"type": "markdown", "title": "SIMs", "content": SIMS_MARKDOWN},
+            ],
+        }
+    ],
+}
+
+# A conversation and two unread messages, so the card is not empty at first
+# sight: rows as the integration's inbox stores them (inbox.py, _StoredRow).
+SEED_MESSAGES: list[tuple[int, str, str, str, int, str | None, bool]] = [
+    # minutes ago, direction, number, text, port, status, read
+    (
+        42,
+        "received",
+        "+4917612345678",
+        "Hi! Are we still on for dinner at 7?",
+        1,
+        None,
+        True,
+    ),
+    (40, "sent", "+4917612345678", "Yes! See you at 7.", 1, "delivered", True),
+    (
+        16,
+        "received",
+        "DHL",
+        "Your parcel 4810937265 will be delivered today, 10:00-14:00.",
+        3,
+        None,
+        False,
+    ),
+    (
+        3,
+        "received",
+        "+380501234567",
+        "Привіт! Передзвони, коли будеш вільний.",
+        0,
+        None,
+        False,
+    ),
+]
 
 
 def local_time_zone() -> str:
@@ -179,6 +271,67 @@ def ensure_onboarded(storage: Path) -> None:
         )
 
 
+def ensure_dashboard(storage: Path) -> None:
+    """The dashboard "GSM Gateway", and Home Assistant opening on it."""
+    dashboards = storage / "lovelace_dashboards"
+    if not dashboards.exists():
+        write_store(
+            dashboards,
+            "lovelace_dashboards",
+            1,
+            1,
+            {
+                "items": [
+                    {
+                        "id": DASHBOARD_ID,
+                        "url_path": DASHBOARD_URL,
+                        "title": "GSM Gateway",
+                        "icon": "mdi:message-text",
+                        "show_in_sidebar": True,
+                        "require_admin": False,
+                        "mode": "storage",
+                    }
+                ]
+            },
+        )
+    config = storage / f"lovelace.{DASHBOARD_ID}"
+    if not config.exists():
+        write_store(config, config.name, 1, 1, {"config": DASHBOARD})
+    system = storage / "frontend.system_data"
+    if not system.exists():
+        write_store(
+            system, system.name, 1, 1, {"core": {"default_panel": DASHBOARD_URL}}
+        )
+
+
+def seed_inbox(storage: Path, entry_id: str) -> None:
+    """A few messages in a new entry's inbox."""
+    now = datetime.now(UTC)
+    names = {number: name for _key, name, number in DEMO_CONTACTS}
+    rows = []
+    for index, (ago, direction, number, text, port, status, read) in enumerate(
+        SEED_MESSAGES, start=1
+    ):
+        when = (now - timedelta(minutes=ago)).isoformat()
+        rows.append(
+            {
+                "id": index,
+                "direction": direction,
+                "number": number,
+                "name": names.get(number),
+                "text": text,
+                "timestamp": when,
+                "added": when,
+                "port": port,
+                "status": status,
+                "message_id": f"demo-{index}" if direction == "received" else None,
+                "read": read,
+            }
+        )
+    key = f"{DOMAIN}.{entry_id}.inbox"
+    write_store(storage / key, key, 1, 1, {"next_id": len(rows) + 1, "messages": rows})
+
+
 def ensure_entries(storage: Path) -> list[tuple[str, str]]:
     """Add the demo entries that are missing; return (type, webhook id) of each."""
     path = storage / config_entries.STORAGE_KEY
@@ -202,6 +355,9 @@ def ensure_entries(storage: Path) -> list[tuple[str, str]]:
             continue
         now = datetime.now(UTC).isoformat()
         webhook_id = webhook.async_generate_id()
+        entry_id = ulid_now()
+        if gateway["gateway_type"] == "dinstar":
+            seed_inbox(storage, entry_id)
         entries.append(
             {
                 "created_at": now,
@@ -214,7 +370,7 @@ def ensure_entries(storage: Path) -> list[tuple[str, str]]:
                 "discovery_keys": {},
                 "disabled_by": None,
                 "domain": DOMAIN,
-                "entry_id": ulid_now(),
+                "entry_id": entry_id,
                 "minor_version": 1,
                 "modified_at": now,
                 "options": dict(gateway.get("options", {})),
@@ -271,6 +427,7 @@ def main() -> None:
     ensure_user(config, storage)
     ensure_onboarded(storage)
     ensure_contacts(storage)
+    ensure_dashboard(storage)
     for gateway_type, webhook_id in ensure_entries(storage):
         print(gateway_type, webhook_id)
 

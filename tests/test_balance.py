@@ -302,6 +302,8 @@ async def test_balance_options(
         "balance_interval": 12,
         "balance_pattern": r"Balance: (\S+)",
         "send_retry_hours": 24,
+        "inbox_max_messages": 1000,
+        "inbox_max_days": 90,
     }
     assert hass.states.get("sensor.port_0_balance") is not None
     assert hass.states.get("button.port_1_check_balance") is not None
@@ -319,4 +321,6 @@ async def test_balance_options(
         "scan_interval": 30,
         "default_recipients": [],
         "send_retry_hours": 24,
+        "inbox_max_messages": 1000,
+        "inbox_max_days": 90,
     }

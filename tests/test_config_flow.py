@@ -30,6 +30,8 @@ from custom_components.gsm_gateway.config_flow import (
 from custom_components.gsm_gateway.const import (
     CONF_DEFAULT_RECIPIENTS,
     CONF_GATEWAY_TYPE,
+    CONF_INBOX_MAX_DAYS,
+    CONF_INBOX_MAX_MESSAGES,
     CONF_SCAN_INTERVAL,
     CONF_SEND_RETRY_HOURS,
     CONF_WEBHOOK_ID,
@@ -472,6 +474,8 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
         CONF_SCAN_INTERVAL: 30,
         CONF_DEFAULT_RECIPIENTS: "",
         CONF_SEND_RETRY_HOURS: 24,
+        CONF_INBOX_MAX_MESSAGES: 1000,
+        CONF_INBOX_MAX_DAYS: 90,
     }
 
     result = await hass.config_entries.options.async_configure(
@@ -480,6 +484,8 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
             CONF_SCAN_INTERVAL: 120,
             CONF_DEFAULT_RECIPIENTS: "+49 170 1234567, 112,+441632960961,",
             CONF_SEND_RETRY_HOURS: 6,
+            CONF_INBOX_MAX_MESSAGES: 500,
+            CONF_INBOX_MAX_DAYS: 30,
         },
     )
     await hass.async_block_till_done()
@@ -489,6 +495,8 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
         CONF_SCAN_INTERVAL: 120,
         CONF_DEFAULT_RECIPIENTS: ["+491701234567", "112", "+441632960961"],
         CONF_SEND_RETRY_HOURS: 6,
+        CONF_INBOX_MAX_MESSAGES: 500,
+        CONF_INBOX_MAX_DAYS: 30,
     }
 
     result = await hass.config_entries.options.async_init(config_entry.entry_id)
@@ -498,6 +506,8 @@ async def test_options(hass: HomeAssistant, config_entry: MockConfigEntry) -> No
         CONF_SCAN_INTERVAL: 120,
         CONF_DEFAULT_RECIPIENTS: "+491701234567, 112, +441632960961",
         CONF_SEND_RETRY_HOURS: 6,
+        CONF_INBOX_MAX_MESSAGES: 500,
+        CONF_INBOX_MAX_DAYS: 30,
     }
 
 
@@ -527,6 +537,8 @@ async def test_options_reject_what_is_not_a_number(
         CONF_SCAN_INTERVAL: 30,
         CONF_DEFAULT_RECIPIENTS: [],
         CONF_SEND_RETRY_HOURS: 24,
+        CONF_INBOX_MAX_MESSAGES: 1000,
+        CONF_INBOX_MAX_DAYS: 90,
     }
 
 
@@ -581,6 +593,8 @@ async def test_options_read_recipients_stored_as_text(
         CONF_SCAN_INTERVAL: 45,
         CONF_DEFAULT_RECIPIENTS: "+4917012345",
         CONF_SEND_RETRY_HOURS: 24,
+        CONF_INBOX_MAX_MESSAGES: 1000,
+        CONF_INBOX_MAX_DAYS: 90,
     }
 
 

@@ -36,12 +36,15 @@ from .coordinator import (
     GsmGatewayRuntimeData,
 )
 from .counters import async_setup_counters, counters_store_key
+from .frontend import async_register_card
+from .inbox import async_remove_inbox
 from .llm_api import async_register_llm_api
 from .outbox import Outbox
 from .push_target import async_point_push, async_restore_push
 from .services import async_setup_services
 from .services.sending import outbox_sender
 from .webhook import async_register_webhook
+from .websocket_api import async_setup_websocket_api
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -61,6 +64,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     async_register_llm_api(hass)
     await async_place_blueprints(hass)
+    async_setup_websocket_api(hass)
+    await async_register_card(hass)
     return True
 
 
@@ -151,6 +156,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: GsmGatewayConfigEntry) 
         ).async_remove()
     for key in (counters_store_key(entry.entry_id), balance_store_key(entry.entry_id)):
         await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
+    await async_remove_inbox(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -67,6 +67,8 @@ from .const import (
     CONF_DEFAULT_RECIPIENTS,
     CONF_DEVICE,
     CONF_GATEWAY_TYPE,
+    CONF_INBOX_MAX_DAYS,
+    CONF_INBOX_MAX_MESSAGES,
     CONF_PIN,
     CONF_SCAN_INTERVAL,
     CONF_SEND_RETRY_HOURS,
@@ -78,6 +80,7 @@ from .const import (
 )
 from .contacts_flow import ContactsOptionsFlowMixin
 from .helpers import default_scan_interval
+from .inbox import DEFAULT_MAX_DAYS, DEFAULT_MAX_MESSAGES
 from .push_target import reachable_webhook_url
 
 SMSGATEWAY24_URL = "https://smsgateway24.com/getdata/"
@@ -85,6 +88,8 @@ SMSGATEWAY24_URL = "https://smsgateway24.com/getdata/"
 MIN_SCAN_INTERVAL = 10
 MAX_SCAN_INTERVAL = 3600
 MAX_SEND_RETRY_HOURS = 168
+INBOX_MESSAGES_RANGE = (100, 10000)
+INBOX_DAYS_RANGE = (1, 3650)
 
 _PHONE_NUMBER = re.compile(r"(?=.{3,24}$)\+?[0-9]+")
 _NUMBER_SEPARATORS = re.compile(r"[\s().-]")
@@ -363,7 +368,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     @override
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        """Options: poll interval and default recipients."""
+        """Options: poll interval, default recipients, inbox bounds."""
         return GsmGatewayOptionsFlow()
 
     @override
@@ -880,6 +885,15 @@ def _cloud_data(
     return {CONF_URL: f"{url}/", CONF_API_KEY: api_key}
 
 
+def _box(low: int, high: int, unit: str | None = None) -> NumberSelector:
+    config = NumberSelectorConfig(
+        min=low, max=high, step=1, mode=NumberSelectorMode.BOX
+    )
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
+
+
 def _account_data(
     user_input: Mapping[str, Any], errors: dict[str, str]
 ) -> dict[str, Any] | None:
@@ -897,7 +911,7 @@ def _account_data(
 
 
 class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
-    """The entry's settings, and the integration's contacts."""
+    """The entry's settings (inbox bounds included), and the integration's contacts."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -934,6 +948,10 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                         CONF_DEFAULT_RECIPIENTS: recipients,
                         **balance,
                         CONF_SEND_RETRY_HOURS: int(user_input[CONF_SEND_RETRY_HOURS]),
+                        CONF_INBOX_MAX_MESSAGES: int(
+                            user_input[CONF_INBOX_MAX_MESSAGES]
+                        ),
+                        CONF_INBOX_MAX_DAYS: int(user_input[CONF_INBOX_MAX_DAYS]),
                     }
                 )
             suggested: Mapping[str, Any] = user_input
@@ -952,6 +970,10 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                 CONF_SEND_RETRY_HOURS: options.get(
                     CONF_SEND_RETRY_HOURS, DEFAULT_SEND_RETRY_HOURS
                 ),
+                CONF_INBOX_MAX_MESSAGES: options.get(
+                    CONF_INBOX_MAX_MESSAGES, DEFAULT_MAX_MESSAGES
+                ),
+                CONF_INBOX_MAX_DAYS: options.get(CONF_INBOX_MAX_DAYS, DEFAULT_MAX_DAYS),
             }
 
         return self.async_show_form(
@@ -983,6 +1005,12 @@ class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
                             )
                         ),
                         **(BALANCE_FIELDS if offers_balance(self.config_entry) else {}),
+                        probatio.Optional(
+                            CONF_INBOX_MAX_MESSAGES, default=DEFAULT_MAX_MESSAGES
+                        ): _box(*INBOX_MESSAGES_RANGE),
+                        probatio.Optional(
+                            CONF_INBOX_MAX_DAYS, default=DEFAULT_MAX_DAYS
+                        ): _box(*INBOX_DAYS_RANGE, unit="d"),
                     }
                 ),
                 suggested,

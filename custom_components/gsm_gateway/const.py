@@ -18,6 +18,9 @@ CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_DEFAULT_RECIPIENTS: Final = "default_recipients"
 CONF_SEND_RETRY_HOURS: Final = "send_retry_hours"
 DEFAULT_SEND_RETRY_HOURS: Final = 24
+CONF_INBOX_MAX_MESSAGES: Final = "inbox_max_messages"
+CONF_INBOX_MAX_DAYS: Final = "inbox_max_days"
+
 CONF_DEVICE: Final = "device"
 CONF_BAUDRATE: Final = "baudrate"
 CONF_PIN: Final = "pin"

@@ -50,6 +50,8 @@ from .const import (
     ATTR_STATUS,
     ATTR_TEXT,
     ATTR_TIMESTAMP,
+    CONF_INBOX_MAX_DAYS,
+    CONF_INBOX_MAX_MESSAGES,
     CONF_SCAN_INTERVAL,
     CONF_WEBHOOK_ID,
     DOMAIN,
@@ -63,6 +65,7 @@ from .const import (
 )
 from .contacts import sender_name
 from .helpers import default_scan_interval
+from .inbox import DEFAULT_MAX_DAYS, DEFAULT_MAX_MESSAGES, Inbox
 from .messages import Fact, MessageTracker
 from .outbox import Outbox
 from .webhook import async_webhook_url
@@ -161,6 +164,15 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
             self._fire_status,
             client_state=client.export_state,
         )
+        self.inbox = Inbox(
+            hass,
+            entry.entry_id,
+            max_messages=entry.options.get(
+                CONF_INBOX_MAX_MESSAGES, DEFAULT_MAX_MESSAGES
+            ),
+            max_days=entry.options.get(CONF_INBOX_MAX_DAYS, DEFAULT_MAX_DAYS),
+            name_for=lambda number: sender_name(hass, number, None),
+        )
         self.last_push: datetime | None = None
         self.last_push_kind: str | None = None
         self.pushes_received = 0
@@ -177,6 +189,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     @override
     async def _async_setup(self) -> None:
         with _update_errors("cannot_connect"):
+            await self.inbox.async_load()
             await self.tracker.async_load()
             # Before identifying: the client may remember credentials the
             # gateway refused (a SIM's PIN), never to be tried again.
@@ -244,6 +257,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         await self.tracker.async_commit()
         if inbox:
             await self._confirm(inbox)
+        self.inbox.async_prune()
         self._first_poll_done = True
         self._sync_ports(state)
         return state
@@ -256,7 +270,15 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
         )
 
     async def _confirm(self, messages: list[InboundSms]) -> None:
-        """Let the gateway forget messages that are now fired or kept on disk."""
+        """Let the gateway forget messages that are now fired or kept on disk.
+
+        The inbox (SPEC §11) writes its rows a moment later than the record
+        that fires them: it is written first here, so that the text of a
+        message the gateway forgets is on disk in the inbox too.
+        """
+        if not messages or not self.client.confirms_inbox:
+            return
+        await self.inbox.async_flush()
         try:
             await self.client.confirm_inbox([m.message_id for m in messages])
         except GatewayError as err:
@@ -375,6 +397,12 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     @callback
     def _fire_sms(self, message: InboundSms) -> None:
         port = self.port_by_number(message.port)
+        name = sender_name(
+            self.hass,
+            message.sender,
+            message.imsi or (port.sim.imsi if port and port.sim else None),
+        )
+        self.inbox.async_received(message, name)
         for listener in self.fact_listeners:
             listener(message, port)
         self.hass.bus.async_fire(
@@ -387,11 +415,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
                     port.sim.phone_number if port is not None and port.sim else None
                 ),
                 ATTR_SENDER: message.sender,
-                ATTR_SENDER_NAME: sender_name(
-                    self.hass,
-                    message.sender,
-                    message.imsi or (port.sim.imsi if port and port.sim else None),
-                ),
+                ATTR_SENDER_NAME: name,
                 ATTR_TEXT: message.text,
                 ATTR_TIMESTAMP: message.timestamp.isoformat(),
                 ATTR_MESSAGE_ID: message.message_id,
@@ -400,6 +424,7 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
 
     @callback
     def _fire_status(self, update: SmsStatusUpdate) -> None:
+        self.inbox.async_status(update)
         port = self.port_by_number(update.port)
         for listener in self.fact_listeners:
             listener(update, port)
@@ -600,5 +625,6 @@ class GsmGatewayCoordinator(DataUpdateCoordinator[GatewayState]):
     async def async_shutdown(self) -> None:
         """Stop holding facts back for start-up; finish the write; let go of it."""
         await self.tracker.async_shutdown()
+        await self.inbox.async_flush()
         await super().async_shutdown()
         await self.client.close()

@@ -1,4 +1,4 @@
-"""Sensors: what each port's module and SIM report, and the gateway's queue."""
+"""Sensors: what each port's module and SIM report; the gateway's queue and inbox."""
 
 from __future__ import annotations
 
@@ -107,6 +107,8 @@ class GsmGatewaySensorDescription(SensorEntityDescription):
     """Changed by pushes alone: updated after each push, not on each poll only."""
     outbox_driven: bool = False
     """Changed by the outbox: updated whenever a message comes or goes."""
+    inbox_driven: bool = False
+    """Changed by the inbox: updated when it changes (a burst: once)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -271,6 +273,12 @@ GATEWAY_SENSORS: tuple[GsmGatewaySensorDescription, ...] = (
         has_fn=lambda client: client.supports(Capability.PUSH),
         value_fn=lambda coordinator: coordinator.webhook_url,
     ),
+    GsmGatewaySensorDescription(
+        key="unread",
+        translation_key="unread",
+        value_fn=lambda coordinator: coordinator.inbox.unread,
+        inbox_driven=True,
+    ),
 )
 
 
@@ -350,6 +358,10 @@ class GsmGatewaySensor(GsmGatewayEntity, SensorEntity):
         if self.entity_description.outbox_driven:
             outbox = self.coordinator.config_entry.runtime_data.outbox
             self.async_on_remove(outbox.async_add_listener(self.async_write_ha_state))
+        if self.entity_description.inbox_driven:
+            self.async_on_remove(
+                self.coordinator.inbox.async_add_listener(self.async_write_ha_state)
+            )
 
     @property
     @override

@@ -75,6 +75,33 @@ def table(r: dict[str, Any]) -> str:
     sections.append(("Push (webhook -> gsm_gateway_sms_received)", rows))
 
     rows = []
+    w = r["inbox_writes"]
+    _row(
+        rows,
+        "inbox writes during the concurrent / one-push burst",
+        f"{w['concurrent']} / {w['one_push']}",
+    )
+    _row(
+        rows,
+        f"one write of the inbox ({w['rows']:,} rows, {w['kib']:.0f} KiB)",
+        f"{w['build_ms'] + w['encode_ms']:.2f} ms in the loop (rows, JSON) +"
+        f" {w['write_ms']:.2f} ms atomic write in the executor",
+    )
+    card = r["inbox_card"]
+    if "skipped" in card:
+        _row(rows, "push -> message shown in the card", f"skipped: {card['skipped']}")
+    else:
+        _row(
+            rows,
+            f"push -> message shown in the card, median ({card['shown']} of "
+            f"{card['pushes']})",
+            card["p50_ms"],
+            "ms",
+        )
+        _row(rows, "push -> message shown in the card, p99", card["p99_ms"], "ms")
+    sections.append(("Inbox (SPEC 11)", rows))
+
+    rows = []
     interval, cycles = r["poll_interval_seconds"], r["poll_cycles_measured"]
     for ports, requests in r["poll_requests_per_cycle"].items():
         _row(

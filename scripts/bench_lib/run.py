@@ -42,7 +42,7 @@ import aiohttp
 
 from simulator.dinstar import DinstarSimulator
 
-from . import vendors
+from . import inbox, vendors
 from .hass import BenchError, HassApi, HassProcess, SeededEntry, new_webhook_id
 
 EVENT_SMS_RECEIVED = "gsm_gateway_sms_received"
@@ -68,6 +68,7 @@ class Options:
     pushes: int = 200
     burst: int = 1000
     send_numbers: int = 1000
+    card_pushes: int = 100
     startups: int = 3
     keep: bool = False
     progress: bool = True
@@ -254,6 +255,10 @@ class Bench:
             await self.push_latency()
             await self.bursts()
             await self.send_many()
+            self.say(f"inbox card: {self.options.card_pushes} pushes until shown")
+            self.results["inbox_card"] = await inbox.card_latency(
+                self.options.card_pushes, self.tmp
+            )
             self.say("other gateway types: client against simulator")
             self.results["vendors"] = await vendors.measure(self.session)
         except BenchError:
@@ -669,6 +674,11 @@ class Bench:
         messages = [
             await self._inbox_message(t, i % ports) for i, t in enumerate(texts_a)
         ]
+        inbox_file = (
+            self.hass.config_dir / ".storage" / f"gsm_gateway.{self.io.entry_id}.inbox"
+        )
+        writes = inbox.InboxWrites(inbox_file)
+        writes.start()
         cpu0 = self.hass.cpu_seconds()
         t0 = time.perf_counter()
         statuses = await asyncio.gather(
@@ -678,6 +688,8 @@ class Bench:
         seconds_a = await self._await_texts(texts_a, t0)
         cpu_a = self.hass.cpu_seconds() - cpu0
         refused_a = sum(1 for s in statuses if s != 200)
+        await asyncio.sleep(1.5)  # the inbox's batched write: within a second
+        writes_a = await writes.stop()
 
         self.say(f"burst: one push carrying {count} messages")
         texts_b = [f"bench burst-b {i}" for i in range(count)]
@@ -687,9 +699,12 @@ class Bench:
         body_kib = len(json.dumps({"sn": self.io.sim.serial, "sms": messages})) / 1024
         cpu0 = self.hass.cpu_seconds()
         t0 = time.perf_counter()
+        writes.start()
         status_b = await self._push(messages)
         seconds_b = await self._await_texts(texts_b, t0)
         cpu_b = self.hass.cpu_seconds() - cpu0
+        await asyncio.sleep(1.5)
+        writes_b = await writes.stop()
 
         seen_a, seen_b = self.events.seen(texts_a), self.events.seen(texts_b)
         # The gateway's inbox holds every pushed message: the next poll lists
@@ -739,6 +754,11 @@ class Bench:
             "poll_after_pushes": {
                 "messages_listed": len(every),
                 "events_fired": fired_by_poll,
+            },
+            "inbox_writes": {
+                "concurrent": writes_a,
+                "one_push": writes_b,
+                **inbox.write_cost(inbox_file),
             },
             "all_pushed_duplicated": sum(
                 self.events.counts[t] - 1 for t in every if self.events.counts[t] > 1

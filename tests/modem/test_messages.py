@@ -361,3 +361,30 @@ async def test_remembered_ids_stay_bounded(
     await waiting
     tracker = modem_loaded.runtime_data.coordinator.tracker
     assert tracker.as_diagnostics()["remembered_ids"] == 3
+
+
+async def test_message_is_in_the_inbox_before_the_sim_forgets_it(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    modem: ModemSimulator,
+    modem_loaded: MockConfigEntry,
+) -> None:
+    waiting = asyncio.ensure_future(_events(hass, EVENT_SMS_RECEIVED, 1))
+    await asyncio.sleep(0)
+    modem.receive_sms("+380671112233", "Keep me")
+    await waiting
+    await _settled(hass)
+    assert modem.store == {}
+    # On disk already, not only in memory: the SIM no longer has it.
+    stored = hass_storage[f"{DOMAIN}.{modem_loaded.entry_id}.inbox"]["data"]
+    assert [row["text"] for row in stored["messages"]] == ["Keep me"]
+    response = await hass.services.async_call(
+        DOMAIN,
+        "list_messages",
+        {"config_entry_id": modem_loaded.entry_id, "direction": "received"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    listed: Any = response["messages"]
+    assert [message["text"] for message in listed] == ["Keep me"]

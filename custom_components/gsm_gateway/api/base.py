@@ -41,6 +41,10 @@ class GatewayClient(ABC):
     max_numbers_per_request: int = 1
     """How many recipients one send request may carry."""
 
+    confirms_inbox: bool = False
+    """The gateway's own store must be emptied once its messages are recorded
+    (a modem's SIM): the Home Assistant side then calls `confirm_inbox`."""
+
     push_optional: bool = False
     """Pushes only make news arrive sooner: polling alone misses nothing, so
     no repair issue is raised when they never come (a plan without webhooks)."""

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, callback
 
-from . import calls, cards, contact_lists, messages, module, records, ussd_stk
+from . import (
+    calls,
+    cards,
+    contact_lists,
+    inbox,
+    messages,
+    module,
+    records,
+    ussd_stk,
+)
 from .common import Target, parse_numbers
 from .sending import async_send_sms
 
@@ -31,3 +40,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     cards.async_register(hass)
     records.async_register(hass)
     contact_lists.async_register(hass)
+    inbox.async_register(hass)

@@ -34,6 +34,7 @@ from ..api import (
 from ..const import DOMAIN, LOGGER
 from ..coordinator import GsmGatewayConfigEntry
 from ..helpers import translate_error
+from ..inbox import async_outbox_sent
 from ..outbox import Fate, QueuedSms, Route, Sender, Try
 from .common import Target, aware, pick_ports
 
@@ -123,18 +124,18 @@ async def async_send_sms(
         await home.entry.runtime_data.outbox.async_add(
             replace(message, unsure=err.unsure)
         )
-        return Sent(
-            entry_id=home.entry.entry_id,
-            result=SendResult(
-                messages=tuple(
-                    SentMessage(
-                        number=n, message_id=None, port=None, status=SmsStatus.QUEUED
-                    )
-                    for n in message.numbers
-                ),
-                requests=0,
+        queued = SendResult(
+            messages=tuple(
+                SentMessage(
+                    number=n, message_id=None, port=None, status=SmsStatus.QUEUED
+                )
+                for n in message.numbers
             ),
+            requests=0,
         )
+        home.coordinator.inbox.async_send_result(text, queued, outbox_id=message.id)
+        return Sent(entry_id=home.entry.entry_id, result=queued)
+    target.coordinator.inbox.async_send_result(text, result)
     await _record(target, result)
     return Sent(entry_id=target.entry.entry_id, result=result)
 
@@ -245,6 +246,10 @@ def outbox_sender(hass: HomeAssistant) -> Sender:
         except HomeAssistantError as err:
             LOGGER.warning("Message %s refused: %s", message.id, err)
             return Try(fate=Fate.FAILED)
+        # The inbox row of the queued message becomes the gateway's message.
+        async_outbox_sent(
+            hass, message.id, message.text, target.coordinator.inbox, result
+        )
         await _record(target, result)
         return Try(fate=Fate.TAKEN)
 

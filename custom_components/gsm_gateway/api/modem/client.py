@@ -111,6 +111,7 @@ class ModemClient(GatewayClient):
     """A modem on a serial line (or `socket://`, `rfc2217://`)."""
 
     type = GatewayType.MODEM
+    confirms_inbox = True
     push_optional = True
     """Its news come on its line at once; the poll's sweep of the store alone
     misses nothing, so a missed announcement is no lost push."""
