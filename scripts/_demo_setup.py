@@ -67,6 +67,14 @@ DEMO_GATEWAYS: list[dict[str, Any]] = [
         "data": {"url": "http://127.0.0.1:8083/api/", "api_key": "demo-api-key"},
     },
     {
+        "gateway_type": "modem",
+        "title": "Quectel EC25",
+        "unique_id": "867962041234567",
+        # The simulated stick on TCP, as a modem shared over the network is.
+        "data": {"device": "socket://127.0.0.1:8085", "baudrate": 115200},
+        "webhook": False,
+    },
+    {
         "gateway_type": "smsgateway24",
         "title": "SmsGateway24 demo@example.com",
         "unique_id": "demo@example.com",
@@ -333,7 +341,10 @@ def seed_inbox(storage: Path, entry_id: str) -> None:
 
 
 def ensure_entries(storage: Path) -> list[tuple[str, str]]:
-    """Add the demo entries that are missing; return (type, webhook id) of each."""
+    """Add the demo entries that are missing; return (type, webhook id) of each.
+
+    A modem has no webhook (its news come on the serial line): its id is "-".
+    """
     path = storage / config_entries.STORAGE_KEY
     store = read_store(path)
     entries: list[dict[str, Any]] = store["data"]["entries"] if store else []
@@ -346,15 +357,17 @@ def ensure_entries(storage: Path) -> list[tuple[str, str]]:
                 for entry in entries
                 if entry["domain"] == DOMAIN
                 and entry["data"].get("gateway_type") == gateway["gateway_type"]
-                and entry["data"].get("webhook_id")
             ),
             None,
         )
         if existing is not None:
-            found.append((gateway["gateway_type"], existing["data"]["webhook_id"]))
+            found.append(
+                (gateway["gateway_type"], existing["data"].get("webhook_id", "-"))
+            )
             continue
         now = datetime.now(UTC).isoformat()
-        webhook_id = webhook.async_generate_id()
+        has_webhook = gateway.get("webhook", True)
+        webhook_id = webhook.async_generate_id() if has_webhook else "-"
         entry_id = ulid_now()
         if gateway["gateway_type"] == "dinstar":
             seed_inbox(storage, entry_id)
@@ -364,8 +377,11 @@ def ensure_entries(storage: Path) -> list[tuple[str, str]]:
                 "data": {
                     "gateway_type": gateway["gateway_type"],
                     **gateway["data"],
-                    "verify_ssl": False,
-                    "webhook_id": webhook_id,
+                    **(
+                        {"verify_ssl": False, "webhook_id": webhook_id}
+                        if has_webhook
+                        else {}
+                    ),
                 },
                 "discovery_keys": {},
                 "disabled_by": None,

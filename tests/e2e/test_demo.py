@@ -36,7 +36,13 @@ from .test_browser import UI_TIMEOUT_MS, VIEWPORT, Shots, browser  # noqa: F401
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 DEMO_URL = "http://127.0.0.1:8123"
-DEMO_PORTS = {"dinstar": 8081, "openvox": 8082, "simfolder": 8083, "smsgateway24": 8084}
+DEMO_PORTS = {
+    "dinstar": 8081,
+    "openvox": 8082,
+    "simfolder": 8083,
+    "smsgateway24": 8084,
+    "modem": 8085,
+}
 """The simulators' ports in scripts/demo and _demo_setup's entries."""
 
 
@@ -106,6 +112,7 @@ async def test_demo_opens_on_its_dashboard(
             *("--password", "demo", "--phones", "2"),
             *("--push-url", hooks["smsgateway24"]),
         ],
+        "modem": [],
     }
     others = [
         _popen(
