@@ -22,11 +22,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gsm_gateway.api import SUPPORTED_TYPES, GatewayInfo, GatewayType
-from custom_components.gsm_gateway.config_flow import (
-    _entry_title,
-    normalize_url,
-    parse_recipients,
-)
 from custom_components.gsm_gateway.const import (
     CONF_DEFAULT_RECIPIENTS,
     CONF_GATEWAY_TYPE,
@@ -36,6 +31,11 @@ from custom_components.gsm_gateway.const import (
     CONF_SEND_RETRY_HOURS,
     CONF_WEBHOOK_ID,
     DOMAIN,
+)
+from custom_components.gsm_gateway.flow_forms import (
+    entry_title,
+    normalize_url,
+    parse_recipients,
 )
 from simulator.dinstar import DinstarSimulator
 
@@ -567,9 +567,9 @@ def test_title_without_a_name() -> None:
         model="UC2000-VE",
     )
 
-    assert _entry_title(GatewayType.DINSTAR, info) == f"UC2000-VE {SERIAL}"
+    assert entry_title(GatewayType.DINSTAR, info) == f"UC2000-VE {SERIAL}"
     assert (
-        _entry_title(GatewayType.DINSTAR, replace(info, model=None))
+        entry_title(GatewayType.DINSTAR, replace(info, model=None))
         == f"Dinstar {SERIAL}"
     )
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-import re
+from collections.abc import Callable, Mapping
 from typing import Any, override
 
 from homeassistant.components import webhook
@@ -13,7 +12,6 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
-    OptionsFlowWithReload,
 )
 from homeassistant.const import (
     CONF_EMAIL,
@@ -24,21 +22,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
 import probatio
-from yarl import URL
 
 from .api import (
     SUPPORTED_TYPES,
@@ -54,301 +38,38 @@ from .api import (
     SimLockedError,
     create_client,
 )
-from .balance_flow import (
-    BALANCE_FIELDS,
-    CONF_BALANCE_PATTERN,
-    balance_keys,
-    balance_options,
-    offers_balance,
-)
 from .const import (
     CONF_API_KEY,
     CONF_BAUDRATE,
-    CONF_DEFAULT_RECIPIENTS,
     CONF_DEVICE,
     CONF_GATEWAY_TYPE,
-    CONF_INBOX_MAX_DAYS,
-    CONF_INBOX_MAX_MESSAGES,
     CONF_PIN,
-    CONF_SCAN_INTERVAL,
-    CONF_SEND_RETRY_HOURS,
     CONF_WEBHOOK_ID,
     DEFAULT_BAUDRATE,
-    DEFAULT_SEND_RETRY_HOURS,
     DOMAIN,
     LOGGER,
 )
-from .contacts_flow import ContactsOptionsFlowMixin
-from .helpers import default_scan_interval
-from .inbox import DEFAULT_MAX_DAYS, DEFAULT_MAX_MESSAGES
+from .flow_forms import (
+    ACCOUNT_REAUTH_SCHEMA,
+    ACCOUNT_SCHEMA,
+    ACCOUNT_TYPES,
+    API_KEY_SCHEMA,
+    LAN_SCHEMA,
+    PIN_SCHEMA,
+    REAUTH_SCHEMA,
+    SIM_LOCK_ERRORS,
+    SIMFOLDER_SCHEMA,
+    account_data,
+    cloud_data,
+    entry_title,
+    lan_data,
+    list_serial_ports,
+    modem_data,
+    modem_schema,
+    with_type,
+)
+from .options_flow import GsmGatewayOptionsFlow
 from .push_target import reachable_webhook_url
-
-SMSGATEWAY24_URL = "https://smsgateway24.com/getdata/"
-
-MIN_SCAN_INTERVAL = 10
-MAX_SCAN_INTERVAL = 3600
-MAX_SEND_RETRY_HOURS = 168
-INBOX_MESSAGES_RANGE = (100, 10000)
-INBOX_DAYS_RANGE = (1, 3650)
-
-_PHONE_NUMBER = re.compile(r"(?=.{3,24}$)\+?[0-9]+")
-_NUMBER_SEPARATORS = re.compile(r"[\s().-]")
-
-_LAN_SCHEMA = probatio.Schema(
-    {
-        probatio.Required(CONF_URL): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="url")
-        ),
-        probatio.Required(CONF_USERNAME): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
-        ),
-        probatio.Required(CONF_PASSWORD): TextSelector(
-            TextSelectorConfig(
-                type=TextSelectorType.PASSWORD, autocomplete="current-password"
-            )
-        ),
-        probatio.Required(CONF_VERIFY_SSL, default=False): BooleanSelector(),
-    }
-)
-
-SIMFOLDER_URL = "https://simfolder.com/api/"
-
-_API_KEY_SELECTOR = TextSelector(
-    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="off")
-)
-
-_SIMFOLDER_SCHEMA = probatio.Schema(
-    {
-        probatio.Required(CONF_API_KEY): _API_KEY_SELECTOR,
-        probatio.Required(CONF_URL, default=SIMFOLDER_URL): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.URL, autocomplete="url")
-        ),
-    }
-)
-
-_API_KEY_SCHEMA = probatio.Schema({probatio.Required(CONF_API_KEY): _API_KEY_SELECTOR})
-
-_REAUTH_SCHEMA = probatio.Schema(
-    {
-        probatio.Required(CONF_USERNAME): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
-        ),
-        probatio.Required(CONF_PASSWORD): TextSelector(
-            TextSelectorConfig(
-                type=TextSelectorType.PASSWORD, autocomplete="current-password"
-            )
-        ),
-    }
-)
-
-
-_ACCOUNT_SCHEMA = probatio.Schema(
-    {
-        probatio.Required(CONF_EMAIL): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
-        ),
-        probatio.Required(CONF_PASSWORD): TextSelector(
-            TextSelectorConfig(
-                type=TextSelectorType.PASSWORD, autocomplete="current-password"
-            )
-        ),
-        probatio.Required(CONF_URL, default=SMSGATEWAY24_URL): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.URL)
-        ),
-    }
-)
-"""Cloud accounts logged in with e-mail and password (SmsGateway24)."""
-
-_ACCOUNT_REAUTH_SCHEMA = probatio.Schema(
-    {
-        probatio.Required(CONF_PASSWORD): TextSelector(
-            TextSelectorConfig(
-                type=TextSelectorType.PASSWORD, autocomplete="current-password"
-            )
-        ),
-    }
-)
-
-_ACCOUNT_TYPES = frozenset({GatewayType.SMSGATEWAY24})
-"""Types whose login is an account's e-mail and password, not a device's user."""
-
-
-_PIN_SCHEMA = probatio.Schema(
-    {
-        probatio.Optional(CONF_PIN): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.PASSWORD)
-        ),
-    }
-)
-
-BAUDRATES = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600]
-_SIM_LOCK_ERRORS = {
-    "pin_required": "pin_required",
-    "pin_wrong": "invalid_pin",
-    "puk_required": "puk_required",
-}
-"""`SimLockedError.state` to the flow's error key."""
-
-
-def _list_serial_ports() -> list[SelectOptionDict]:
-    """The serial ports this machine has, stable /dev/serial/by-id paths first.
-
-    Runs in the executor: listing ports reads sysfs. A stick's by-id path
-    survives replugging and reboots, where /dev/ttyUSB0 may become ttyUSB1.
-    Home Assistant's usb helpers name the ports; where that integration's
-    own requirements are not installed (a bare Core), serialx lists them.
-    """
-    try:
-        from homeassistant.components.usb import (  # noqa: PLC0415
-            get_serial_by_id,
-            human_readable_device_name,
-        )
-        from homeassistant.components.usb.utils import (  # noqa: PLC0415
-            scan_serial_ports,
-        )
-    except ImportError:
-        import serialx  # noqa: PLC0415
-
-        return _by_id_first(
-            [
-                SelectOptionDict(value=port.device, label=port.device)
-                for port in serialx.list_serial_ports()
-            ]
-        )
-    options: list[SelectOptionDict] = []
-    try:
-        ports = scan_serial_ports()
-    except OSError as err:  # no sysfs in some containers: the path is typed
-        LOGGER.debug("Listing serial ports failed: %s", err)
-        ports = []
-    for port in ports:
-        path = get_serial_by_id(port.device)
-        label = human_readable_device_name(
-            path,
-            port.serial_number,
-            port.manufacturer,
-            port.description,
-            getattr(port, "vid", None),
-            getattr(port, "pid", None),
-        )
-        options.append(SelectOptionDict(value=path, label=label))
-    return _by_id_first(options)
-
-
-def _by_id_first(options: list[SelectOptionDict]) -> list[SelectOptionDict]:
-    return sorted(
-        options,
-        key=lambda option: not option["value"].startswith("/dev/serial/by-id/"),
-    )
-
-
-def _modem_schema(ports: list[SelectOptionDict]) -> probatio.Schema:
-    return probatio.Schema(
-        {
-            probatio.Required(CONF_DEVICE): SelectSelector(
-                SelectSelectorConfig(
-                    options=ports,
-                    custom_value=True,
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
-            probatio.Required(CONF_BAUDRATE, default=DEFAULT_BAUDRATE): SelectSelector(
-                SelectSelectorConfig(
-                    options=[str(rate) for rate in BAUDRATES],
-                    custom_value=True,
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
-            probatio.Optional(CONF_PIN): TextSelector(
-                TextSelectorConfig(type=TextSelectorType.PASSWORD)
-            ),
-        }
-    )
-
-
-def modem_data(
-    user_input: Mapping[str, Any], errors: dict[str, str]
-) -> dict[str, Any] | None:
-    """Entry data from the modem form, or None with `errors` filled.
-
-    The device is a path (`/dev/serial/by-id/...`, `/dev/ttyUSB2`, `COM3`) or
-    a URL serialx opens (`socket://host:port`, `rfc2217://host:port`).
-    """
-    device = str(user_input.get(CONF_DEVICE, "")).strip()
-    if not device or any(char.isspace() for char in device):
-        errors[CONF_DEVICE] = "invalid_device"
-        return None
-    if "://" in device:
-        url = URL(device)
-        if url.scheme not in ("socket", "rfc2217") or not url.host or not url.port:
-            errors[CONF_DEVICE] = "invalid_device"
-            return None
-    try:
-        baudrate = int(user_input.get(CONF_BAUDRATE, DEFAULT_BAUDRATE))
-    except TypeError, ValueError:
-        baudrate = 0
-    if not 300 <= baudrate <= 4_000_000:
-        errors[CONF_BAUDRATE] = "invalid_baudrate"
-        return None
-    pin = str(user_input.get(CONF_PIN) or "").strip()
-    if pin and not (pin.isdigit() and 4 <= len(pin) <= 8):
-        errors[CONF_PIN] = "invalid_pin_format"
-        return None
-    data: dict[str, Any] = {CONF_DEVICE: device, CONF_BAUDRATE: baudrate}
-    if pin:
-        data[CONF_PIN] = pin
-    return data
-
-
-def normalize_url(value: str) -> str:
-    """Turn what the user typed into the gateway's base URL.
-
-    A bare host gets `http://` (LAN gateways rarely have a certificate worth
-    trusting); a trailing slash goes, since the clients append their paths.
-    Raises ValueError for anything that is not an http(s) URL with a host.
-    """
-    text = value.strip()
-    if not text or any(char.isspace() for char in text):
-        raise ValueError(f"not a URL: {value}")
-    if "://" not in text:
-        text = f"http://{text}"
-    url = URL(text)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"not an http(s) URL: {value}")
-    if url.query_string or url.fragment or url.user or url.password:
-        raise ValueError(f"unexpected URL parts: {value}")
-    return str(url).rstrip("/")
-
-
-def parse_recipients(value: str) -> list[str]:
-    """Split a comma-separated list of phone numbers, normalised.
-
-    Spaces, dots, dashes and brackets people write inside numbers are dropped.
-    Raises ValueError naming the first entry that is not a phone number.
-    """
-    numbers: list[str] = []
-    for item in value.split(","):
-        number = _NUMBER_SEPARATORS.sub("", item)
-        if not number:
-            continue
-        if not _PHONE_NUMBER.fullmatch(number):
-            raise ValueError(item.strip())
-        if number not in numbers:
-            numbers.append(number)
-    return numbers
-
-
-def _recipients_text(recipients: list[str] | str | None) -> str:
-    if isinstance(recipients, str):
-        return recipients
-    return ", ".join(recipients or [])
-
-
-def _entry_title(gateway_type: GatewayType, info: GatewayInfo) -> str:
-    if info.name:
-        return info.name
-    brand = info.model or info.manufacturer or gateway_type.value.title()
-    return f"{brand} {info.unique_id}"
 
 
 class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -399,7 +120,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """Add a SimFolder account by its API key."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _cloud_data(user_input, errors)
+            data = cloud_data(user_input, errors)
             if data is not None and (
                 connected := await self._async_connect(
                     GatewayType.SIMFOLDER, data, errors
@@ -413,13 +134,13 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                     **data,
                     CONF_WEBHOOK_ID: webhook.async_generate_id(),
                 }
-                self._title = _entry_title(GatewayType.SIMFOLDER, info)
+                self._title = entry_title(GatewayType.SIMFOLDER, info)
                 return await self._async_point_push(client)
 
         return self.async_show_form(
             step_id="simfolder",
             data_schema=self.add_suggested_values_to_schema(
-                _SIMFOLDER_SCHEMA, user_input
+                SIMFOLDER_SCHEMA, user_input
             ),
             errors=errors,
         )
@@ -438,7 +159,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id="reauth_api_key",
-            data_schema=_API_KEY_SCHEMA,
+            data_schema=API_KEY_SCHEMA,
             description_placeholders={"name": entry.title},
             errors=errors,
         )
@@ -447,26 +168,12 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the API key or the API's URL of an account already added."""
-        entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = _cloud_data(user_input, errors)
-            if data is not None and await self._async_check_same_gateway(
-                entry, data, errors
-            ):
-                return self.async_update_reload_and_abort(entry, data_updates=data)
-        else:
-            user_input = {
-                key: entry.data[key]
-                for key in (CONF_URL, CONF_API_KEY)
-                if key in entry.data
-            }
-        return self.async_show_form(
-            step_id="reconfigure_cloud",
-            data_schema=self.add_suggested_values_to_schema(
-                _SIMFOLDER_SCHEMA, user_input
-            ),
-            errors=errors,
+        return await self._async_reconfigure(
+            "reconfigure_cloud",
+            SIMFOLDER_SCHEMA,
+            cloud_data,
+            (CONF_URL, CONF_API_KEY),
+            user_input,
         )
 
     async def async_step_modem(
@@ -484,14 +191,14 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._abort_if_unique_id_configured()
                 # No webhook: a modem tells its news on its serial line.
                 return self.async_create_entry(
-                    title=_entry_title(GatewayType.MODEM, info),
+                    title=entry_title(GatewayType.MODEM, info),
                     data={CONF_GATEWAY_TYPE: GatewayType.MODEM.value, **data},
                 )
-        ports = await self.hass.async_add_executor_job(_list_serial_ports)
+        ports = await self.hass.async_add_executor_job(list_serial_ports)
         return self.async_show_form(
             step_id="modem",
             data_schema=self.add_suggested_values_to_schema(
-                _modem_schema(ports), user_input
+                modem_schema(ports), user_input
             ),
             errors=errors,
         )
@@ -501,7 +208,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _lan_data(user_input, errors)
+            data = lan_data(user_input, errors)
             if data is not None and (
                 connected := await self._async_connect(gateway_type, data, errors)
             ):
@@ -513,12 +220,12 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                     **data,
                     CONF_WEBHOOK_ID: webhook.async_generate_id(),
                 }
-                self._title = _entry_title(gateway_type, info)
+                self._title = entry_title(gateway_type, info)
                 return await self._async_point_push(client)
 
         return self.async_show_form(
             step_id=gateway_type.value,
-            data_schema=self.add_suggested_values_to_schema(_LAN_SCHEMA, user_input),
+            data_schema=self.add_suggested_values_to_schema(LAN_SCHEMA, user_input),
             errors=errors,
         )
 
@@ -529,7 +236,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         gateway_type = GatewayType.SMSGATEWAY24
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _account_data(user_input, errors)
+            data = account_data(user_input, errors)
             if data is not None and (
                 connected := await self._async_connect(gateway_type, data, errors)
             ):
@@ -541,14 +248,12 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                     **data,
                     CONF_WEBHOOK_ID: webhook.async_generate_id(),
                 }
-                self._title = _entry_title(gateway_type, info)
+                self._title = entry_title(gateway_type, info)
                 return await self._async_point_push(client)
 
         return self.async_show_form(
             step_id=gateway_type.value,
-            data_schema=self.add_suggested_values_to_schema(
-                _ACCOUNT_SCHEMA, user_input
-            ),
+            data_schema=self.add_suggested_values_to_schema(ACCOUNT_SCHEMA, user_input),
             errors=errors,
         )
 
@@ -600,7 +305,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start a new login after the gateway refused the stored credentials."""
         if CONF_API_KEY in entry_data:
             return await self.async_step_reauth_api_key()
-        if GatewayType(entry_data[CONF_GATEWAY_TYPE]) in _ACCOUNT_TYPES:
+        if GatewayType(entry_data[CONF_GATEWAY_TYPE]) in ACCOUNT_TYPES:
             return await self.async_step_reauth_account()
         if entry_data[CONF_GATEWAY_TYPE] == GatewayType.MODEM:
             return await self.async_step_reauth_pin()
@@ -618,7 +323,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_update_reload_and_abort(entry, data_updates=user_input)
         return self.async_show_form(
             step_id="reauth_account",
-            data_schema=_ACCOUNT_REAUTH_SCHEMA,
+            data_schema=ACCOUNT_REAUTH_SCHEMA,
             description_placeholders={CONF_EMAIL: entry.data[CONF_EMAIL]},
             errors=errors,
         )
@@ -641,7 +346,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
 
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=self.add_suggested_values_to_schema(_REAUTH_SCHEMA, user_input),
+            data_schema=self.add_suggested_values_to_schema(REAUTH_SCHEMA, user_input),
             description_placeholders={CONF_URL: entry.data[CONF_URL]},
             errors=errors,
         )
@@ -658,11 +363,11 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 entry, data, errors
             ):
                 return self.async_update_reload_and_abort(
-                    entry, data=_with_type(entry, data)
+                    entry, data=with_type(entry, data)
                 )
         return self.async_show_form(
             step_id="reauth_pin",
-            data_schema=_PIN_SCHEMA,
+            data_schema=PIN_SCHEMA,
             description_placeholders={CONF_DEVICE: entry.data[CONF_DEVICE]},
             errors=errors,
         )
@@ -674,13 +379,35 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         if CONF_API_KEY in entry.data:
             return await self.async_step_reconfigure_cloud(user_input)
-        if GatewayType(entry.data[CONF_GATEWAY_TYPE]) in _ACCOUNT_TYPES:
+        if GatewayType(entry.data[CONF_GATEWAY_TYPE]) in ACCOUNT_TYPES:
             return await self.async_step_reconfigure_account()
         if entry.data[CONF_GATEWAY_TYPE] == GatewayType.MODEM:
             return await self.async_step_reconfigure_modem(user_input)
+        return await self._async_reconfigure(
+            "reconfigure",
+            LAN_SCHEMA,
+            lan_data,
+            (CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL),
+            user_input,
+        )
+
+    async def _async_reconfigure(
+        self,
+        step_id: str,
+        schema: probatio.Schema,
+        read: Callable[[Mapping[str, Any], dict[str, str]], dict[str, Any] | None],
+        shown: tuple[str, ...],
+        user_input: dict[str, Any] | None,
+    ) -> ConfigFlowResult:
+        """Show a reconfigure form; check what it gives reaches the same gateway.
+
+        `read` turns the form into entry data (None with `errors` filled);
+        `shown` are the entry's values the form starts with (no secrets).
+        """
+        entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _lan_data(user_input, errors)
+            data = read(user_input, errors)
             if data is not None and await self._async_check_same_gateway(
                 entry, data, errors
             ):
@@ -690,15 +417,10 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                     )
                 return self.async_update_reload_and_abort(entry, data_updates=data)
         else:
-            user_input = {
-                key: entry.data[key]
-                for key in (CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL)
-                if key in entry.data
-            }
-
+            user_input = {key: entry.data[key] for key in shown if key in entry.data}
         return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(_LAN_SCHEMA, user_input),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
         )
 
@@ -723,7 +445,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 entry, data, errors
             ):
                 return self.async_update_reload_and_abort(
-                    entry, data=_with_type(entry, data)
+                    entry, data=with_type(entry, data)
                 )
             if held:
                 await self.hass.config_entries.async_setup(entry.entry_id)
@@ -732,11 +454,11 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_DEVICE: entry.data[CONF_DEVICE],
                 CONF_BAUDRATE: str(entry.data.get(CONF_BAUDRATE, DEFAULT_BAUDRATE)),
             }
-        ports = await self.hass.async_add_executor_job(_list_serial_ports)
+        ports = await self.hass.async_add_executor_job(list_serial_ports)
         return self.async_show_form(
             step_id="reconfigure_modem",
             data_schema=self.add_suggested_values_to_schema(
-                _modem_schema(ports), user_input
+                modem_schema(ports), user_input
             ),
             errors=errors,
         )
@@ -745,26 +467,12 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the e-mail, password or URL of a cloud account (the same account)."""
-        entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = _account_data(user_input, errors)
-            if data is not None and await self._async_check_same_gateway(
-                entry, data, errors
-            ):
-                return self.async_update_reload_and_abort(entry, data_updates=data)
-        else:
-            user_input = {
-                key: entry.data[key]
-                for key in (CONF_EMAIL, CONF_URL)
-                if key in entry.data
-            }
-        return self.async_show_form(
-            step_id="reconfigure_account",
-            data_schema=self.add_suggested_values_to_schema(
-                _ACCOUNT_SCHEMA, user_input
-            ),
-            errors=errors,
+        return await self._async_reconfigure(
+            "reconfigure_account",
+            ACCOUNT_SCHEMA,
+            account_data,
+            (CONF_EMAIL, CONF_URL),
+            user_input,
         )
 
     async def _async_check_same_gateway(
@@ -818,7 +526,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             info = await client.get_info()
         except SimLockedError as err:
-            errors["base"] = _SIM_LOCK_ERRORS.get(err.state, "invalid_auth")
+            errors["base"] = SIM_LOCK_ERRORS.get(err.state, "invalid_auth")
         except GatewayAuthError:
             errors["base"] = (
                 "invalid_api_key" if CONF_API_KEY in data else "invalid_auth"
@@ -844,177 +552,3 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             if client is not None:
                 await client.close()
         return None
-
-
-def _with_type(entry: ConfigEntry, data: dict[str, Any]) -> dict[str, Any]:
-    """A modem entry's whole data: a PIN left out of the form is dropped."""
-    return {CONF_GATEWAY_TYPE: entry.data[CONF_GATEWAY_TYPE], **data}
-
-
-def _lan_data(
-    user_input: Mapping[str, Any], errors: dict[str, str]
-) -> dict[str, Any] | None:
-    """Entry data from a LAN login form, or None with `errors` filled."""
-    try:
-        url = normalize_url(user_input[CONF_URL])
-    except ValueError:
-        errors[CONF_URL] = "invalid_url"
-        return None
-    return {
-        CONF_URL: url,
-        CONF_USERNAME: user_input[CONF_USERNAME],
-        CONF_PASSWORD: user_input[CONF_PASSWORD],
-        CONF_VERIFY_SSL: user_input.get(CONF_VERIFY_SSL, False),
-    }
-
-
-def _cloud_data(
-    user_input: Mapping[str, Any], errors: dict[str, str]
-) -> dict[str, Any] | None:
-    """Entry data from a cloud account's form, or None with `errors` filled."""
-    try:
-        url = normalize_url(user_input.get(CONF_URL) or SIMFOLDER_URL)
-    except ValueError:
-        errors[CONF_URL] = "invalid_url"
-        return None
-    api_key = str(user_input[CONF_API_KEY]).strip()
-    if not api_key:
-        errors[CONF_API_KEY] = "invalid_api_key"
-        return None
-    # The API's URL ends in a slash (https://simfolder.com/api/).
-    return {CONF_URL: f"{url}/", CONF_API_KEY: api_key}
-
-
-def _box(low: int, high: int, unit: str | None = None) -> NumberSelector:
-    config = NumberSelectorConfig(
-        min=low, max=high, step=1, mode=NumberSelectorMode.BOX
-    )
-    if unit is not None:
-        config["unit_of_measurement"] = unit
-    return NumberSelector(config)
-
-
-def _account_data(
-    user_input: Mapping[str, Any], errors: dict[str, str]
-) -> dict[str, Any] | None:
-    """Entry data from a cloud account's login form, or None with `errors` filled."""
-    try:
-        url = normalize_url(user_input.get(CONF_URL) or SMSGATEWAY24_URL)
-    except ValueError:
-        errors[CONF_URL] = "invalid_url"
-        return None
-    email = str(user_input[CONF_EMAIL]).strip()
-    if "@" not in email:
-        errors[CONF_EMAIL] = "invalid_email"
-        return None
-    return {CONF_URL: url, CONF_EMAIL: email, CONF_PASSWORD: user_input[CONF_PASSWORD]}
-
-
-class GsmGatewayOptionsFlow(ContactsOptionsFlowMixin, OptionsFlowWithReload):
-    """The entry's settings (inbox bounds included), and the integration's contacts."""
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """The entry's own settings, or the contact list shared by all entries."""
-        return self.async_show_menu(
-            step_id="init", menu_options=["settings", "contacts"]
-        )
-
-    async def async_step_settings(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show and check the options."""
-        errors: dict[str, str] = {}
-        placeholders = {"number": ""}
-        options = self.config_entry.options
-        if user_input is not None:
-            try:
-                recipients = parse_recipients(
-                    user_input.get(CONF_DEFAULT_RECIPIENTS, "")
-                )
-            except ValueError as err:
-                errors[CONF_DEFAULT_RECIPIENTS] = "invalid_number"
-                placeholders["number"] = str(err)
-            try:
-                balance = balance_options(user_input)
-            except re.error:
-                errors[CONF_BALANCE_PATTERN] = "invalid_pattern"
-            if not errors:
-                return self.async_create_entry(
-                    data={
-                        **{k: v for k, v in options.items() if k not in balance_keys},
-                        CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
-                        CONF_DEFAULT_RECIPIENTS: recipients,
-                        **balance,
-                        CONF_SEND_RETRY_HOURS: int(user_input[CONF_SEND_RETRY_HOURS]),
-                        CONF_INBOX_MAX_MESSAGES: int(
-                            user_input[CONF_INBOX_MAX_MESSAGES]
-                        ),
-                        CONF_INBOX_MAX_DAYS: int(user_input[CONF_INBOX_MAX_DAYS]),
-                    }
-                )
-            suggested: Mapping[str, Any] = user_input
-        else:
-            suggested = {
-                CONF_SCAN_INTERVAL: options.get(
-                    CONF_SCAN_INTERVAL,
-                    default_scan_interval(
-                        GatewayType(self.config_entry.data[CONF_GATEWAY_TYPE])
-                    ),
-                ),
-                CONF_DEFAULT_RECIPIENTS: _recipients_text(
-                    options.get(CONF_DEFAULT_RECIPIENTS)
-                ),
-                **{k: options[k] for k in balance_keys if k in options},
-                CONF_SEND_RETRY_HOURS: options.get(
-                    CONF_SEND_RETRY_HOURS, DEFAULT_SEND_RETRY_HOURS
-                ),
-                CONF_INBOX_MAX_MESSAGES: options.get(
-                    CONF_INBOX_MAX_MESSAGES, DEFAULT_MAX_MESSAGES
-                ),
-                CONF_INBOX_MAX_DAYS: options.get(CONF_INBOX_MAX_DAYS, DEFAULT_MAX_DAYS),
-            }
-
-        return self.async_show_form(
-            step_id="settings",
-            data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(
-                    {
-                        probatio.Required(CONF_SCAN_INTERVAL): NumberSelector(
-                            NumberSelectorConfig(
-                                min=MIN_SCAN_INTERVAL,
-                                max=MAX_SCAN_INTERVAL,
-                                step=1,
-                                mode=NumberSelectorMode.BOX,
-                                unit_of_measurement="s",
-                            )
-                        ),
-                        probatio.Optional(CONF_DEFAULT_RECIPIENTS): TextSelector(
-                            TextSelectorConfig(type=TextSelectorType.TEXT)
-                        ),
-                        probatio.Optional(
-                            CONF_SEND_RETRY_HOURS, default=DEFAULT_SEND_RETRY_HOURS
-                        ): NumberSelector(
-                            NumberSelectorConfig(
-                                min=1,
-                                max=MAX_SEND_RETRY_HOURS,
-                                step=1,
-                                mode=NumberSelectorMode.BOX,
-                                unit_of_measurement="h",
-                            )
-                        ),
-                        **(BALANCE_FIELDS if offers_balance(self.config_entry) else {}),
-                        probatio.Optional(
-                            CONF_INBOX_MAX_MESSAGES, default=DEFAULT_MAX_MESSAGES
-                        ): _box(*INBOX_MESSAGES_RANGE),
-                        probatio.Optional(
-                            CONF_INBOX_MAX_DAYS, default=DEFAULT_MAX_DAYS
-                        ): _box(*INBOX_DAYS_RANGE, unit="d"),
-                    }
-                ),
-                suggested,
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
-        )

@@ -13,12 +13,12 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.gsm_gateway.config_flow import SMSGATEWAY24_URL
 from custom_components.gsm_gateway.const import (
     CONF_GATEWAY_TYPE,
     CONF_WEBHOOK_ID,
     DOMAIN,
 )
+from custom_components.gsm_gateway.flow_forms import SMSGATEWAY24_URL
 from simulator.smsgateway24 import SmsGateway24Simulator
 
 from .conftest import EMAIL, PASSWORD

@@ -29,13 +29,13 @@ from ..api import (
     Port,
     SubDevice,
 )
-from ..config_flow import parse_recipients
 from ..const import DOMAIN
 from ..coordinator import (
     GsmGatewayConfigEntry,
     GsmGatewayCoordinator,
     port_can_send,
 )
+from ..flow_forms import parse_recipients
 from ..helpers import translate_error
 
 ATTR_NUMBER = "number"
