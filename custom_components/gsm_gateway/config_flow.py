@@ -106,43 +106,24 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Log in to a Dinstar gateway."""
-        return await self._async_step_lan(GatewayType.DINSTAR, user_input)
+        return await self._async_step_login(
+            GatewayType.DINSTAR, LAN_SCHEMA, lan_data, user_input
+        )
 
     async def async_step_openvox(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Log in to an OpenVox gateway."""
-        return await self._async_step_lan(GatewayType.OPENVOX, user_input)
+        return await self._async_step_login(
+            GatewayType.OPENVOX, LAN_SCHEMA, lan_data, user_input
+        )
 
     async def async_step_simfolder(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Add a SimFolder account by its API key."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = cloud_data(user_input, errors)
-            if data is not None and (
-                connected := await self._async_connect(
-                    GatewayType.SIMFOLDER, data, errors
-                )
-            ):
-                client, info = connected
-                await self.async_set_unique_id(info.unique_id)
-                self._abort_if_unique_id_configured()
-                self._entry_data = {
-                    CONF_GATEWAY_TYPE: GatewayType.SIMFOLDER.value,
-                    **data,
-                    CONF_WEBHOOK_ID: webhook.async_generate_id(),
-                }
-                self._title = entry_title(GatewayType.SIMFOLDER, info)
-                return await self._async_point_push(client)
-
-        return self.async_show_form(
-            step_id="simfolder",
-            data_schema=self.add_suggested_values_to_schema(
-                SIMFOLDER_SCHEMA, user_input
-            ),
-            errors=errors,
+        return await self._async_step_login(
+            GatewayType.SIMFOLDER, SIMFOLDER_SCHEMA, cloud_data, user_input
         )
 
     async def async_step_reauth_api_key(
@@ -203,12 +184,20 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    async def _async_step_lan(
-        self, gateway_type: GatewayType, user_input: dict[str, Any] | None
+    async def _async_step_login(
+        self,
+        gateway_type: GatewayType,
+        schema: probatio.Schema,
+        read: Callable[[Mapping[str, Any], dict[str, str]], dict[str, Any] | None],
+        user_input: dict[str, Any] | None,
     ) -> ConfigFlowResult:
+        """Show a login form; add the gateway it reaches, once.
+
+        `read` turns the form into entry data (None with `errors` filled).
+        """
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = lan_data(user_input, errors)
+            data = read(user_input, errors)
             if data is not None and (
                 connected := await self._async_connect(gateway_type, data, errors)
             ):
@@ -225,7 +214,7 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
 
         return self.async_show_form(
             step_id=gateway_type.value,
-            data_schema=self.add_suggested_values_to_schema(LAN_SCHEMA, user_input),
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
         )
 
@@ -233,28 +222,8 @@ class GsmGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Log in to an SmsGateway24 account."""
-        gateway_type = GatewayType.SMSGATEWAY24
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = account_data(user_input, errors)
-            if data is not None and (
-                connected := await self._async_connect(gateway_type, data, errors)
-            ):
-                client, info = connected
-                await self.async_set_unique_id(info.unique_id)
-                self._abort_if_unique_id_configured()
-                self._entry_data = {
-                    CONF_GATEWAY_TYPE: gateway_type.value,
-                    **data,
-                    CONF_WEBHOOK_ID: webhook.async_generate_id(),
-                }
-                self._title = entry_title(gateway_type, info)
-                return await self._async_point_push(client)
-
-        return self.async_show_form(
-            step_id=gateway_type.value,
-            data_schema=self.add_suggested_values_to_schema(ACCOUNT_SCHEMA, user_input),
-            errors=errors,
+        return await self._async_step_login(
+            GatewayType.SMSGATEWAY24, ACCOUNT_SCHEMA, account_data, user_input
         )
 
     async def _async_point_push(self, client: GatewayClient) -> ConfigFlowResult:

@@ -1,13 +1,13 @@
-"""Base entities: one for the gateway device, one for a port device."""
+"""Base entities: of the gateway device, of a port device, of a sub-device."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import override
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -73,6 +73,27 @@ class GsmPortEntity(CoordinatorEntity[GsmGatewayCoordinator]):
         )
 
 
+def _async_add_as_they_appear[ItemT](
+    entry: GsmGatewayConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    current: Callable[[], Mapping[str, ItemT]],
+    build: Callable[[ItemT], Iterable[Entity]],
+) -> None:
+    """Add the entities of each item `current` lists now, and of those that appear later."""
+    known: set[str] = set()
+
+    @callback
+    def add_new() -> None:
+        new = {key: item for key, item in current().items() if key not in known}
+        if not new:
+            return
+        known.update(new)
+        async_add_entities(entity for item in new.values() for entity in build(item))
+
+    add_new()
+    entry.async_on_unload(entry.runtime_data.coordinator.async_add_listener(add_new))
+
+
 def async_add_port_entities(
     entry: GsmGatewayConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
@@ -80,18 +101,9 @@ def async_add_port_entities(
 ) -> None:
     """Add a port's entities now, and those of ports that appear later."""
     coordinator = entry.runtime_data.coordinator
-    known: set[str] = set()
-
-    @callback
-    def add_new_ports() -> None:
-        new = [port for key, port in coordinator.data.ports.items() if key not in known]
-        if not new:
-            return
-        known.update(port.key for port in new)
-        async_add_entities(entity for port in new for entity in build(port))
-
-    add_new_ports()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_ports))
+    _async_add_as_they_appear(
+        entry, async_add_entities, lambda: coordinator.data.ports, build
+    )
 
 
 class GsmSubDeviceEntity(CoordinatorEntity[GsmGatewayCoordinator]):
@@ -137,15 +149,6 @@ def async_add_sub_device_entities(
 ) -> None:
     """Add a sub-device's entities now, and those of sub-devices that appear later."""
     coordinator = entry.runtime_data.coordinator
-    known: set[str] = set()
-
-    @callback
-    def add_new_devices() -> None:
-        new = [sub for key, sub in coordinator.data.devices.items() if key not in known]
-        if not new:
-            return
-        known.update(sub.key for sub in new)
-        async_add_entities(entity for sub in new for entity in build(sub))
-
-    add_new_devices()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_devices))
+    _async_add_as_they_appear(
+        entry, async_add_entities, lambda: coordinator.data.devices, build
+    )
